@@ -1,0 +1,2 @@
+//! MINO facade.
+pub use mino_core as core;
