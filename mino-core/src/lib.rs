@@ -1,5 +1,7 @@
 #![doc = include_str!("../README.md")]
 
+pub mod agent;
+pub mod browser;
 pub mod error;
 pub mod model;
 pub mod store;
