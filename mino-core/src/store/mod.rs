@@ -151,7 +151,7 @@ pub trait Store: Send + Sync + Debug + 'static {
     /// Updates one job. Inputs and ground truth are merged key by key (an empty ground-truth
     /// value removes that field). Setting a usable `site_url` on an invalid job makes it
     /// pending and clears its reason. Setting `status` on a queued or running job is a
-    /// conflict.
+    /// conflict; invalid jobs keep their status (fix their `site_url` instead).
     async fn update_job(&self, id: JobId, update: JobUpdate) -> Result<Job>;
 
     /// Deletes up to [`BULK_DELETE_MAX`] jobs; returns how many existed. Queued or running
@@ -195,7 +195,9 @@ pub trait Store: Send + Sync + Debug + 'static {
     ) -> Result<Page<Execution>>;
 
     /// Changes an execution's status or concurrency. Changing a finished (completed,
-    /// stopped, failed) execution is a conflict.
+    /// stopped, failed) execution is a conflict. Setting a finished status sets
+    /// `finished_at` and, in the same transaction, cancels the execution's queued jobs
+    /// (running ones are left to their workers).
     async fn update_execution(
         &self,
         id: ExecutionId,
