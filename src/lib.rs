@@ -1,2 +1,19 @@
-//! MINO facade.
-pub use mino_core as core;
+#![doc = include_str!("../README.md")]
+
+pub use mino_core::*;
+
+/// Store implementations (SQLite, Postgres) and [`store::open`](mino_store::open).
+pub mod stores {
+    pub use mino_store::*;
+}
+
+/// Browser drivers and network agents.
+pub mod browsers {
+    pub use mino_browser::*;
+}
+
+/// The HTTP API, WebSocket and dashboard.
+#[cfg(feature = "http")]
+pub mod http {
+    pub use mino_http::*;
+}

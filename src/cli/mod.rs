@@ -1,0 +1,62 @@
+//! Subcommands of the `mino` binary.
+
+mod migrate;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// MINO: run web agents over batches of websites and score them against ground truth.
+#[derive(Debug, Parser)]
+#[command(name = "mino", version, about)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Options every subcommand takes.
+#[derive(Debug, Args)]
+pub struct GlobalArgs {
+    /// Database URL: sqlite:PATH or postgres://…
+    #[arg(long, global = true, env = "MINO_DATABASE_URL", default_value = "sqlite:mino.db")]
+    pub database: String,
+    /// Log format on stderr.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Create or upgrade the database schema.
+    Migrate,
+}
+
+/// Sets up `tracing` from `RUST_LOG` (default `info` for MINO, `warn` for the rest).
+pub fn init_tracing(global: &GlobalArgs) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,mino=info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr);
+    match global.log_format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+/// Runs the chosen subcommand.
+pub async fn run(cli: Cli) -> anyhow::Result<()> {
+    match cli.command {
+        Command::Migrate => migrate::run(&cli.global).await,
+    }
+}
