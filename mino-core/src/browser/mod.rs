@@ -1,7 +1,16 @@
 //! The [`BrowserDriver`] and [`BrowserSession`] traits: how MINO drives a browser.
 //!
 //! Implementations live in `mino-browser` (Chromium over CDP, WebDriver). A conformance suite
-//! runs the same tests against every driver on local fixture pages.
+//! runs the same tests against every driver on local fixture pages; it tests the sentences of
+//! the `# Behavior` sections below.
+//!
+//! Two helper modules keep the drivers consistent with each other: [`navigation`] decides which
+//! URLs may be opened and which HTTP statuses are errors, and [`script`] holds the page-side
+//! JavaScript that gives `click`, `type_text`, `wait_for` and `scroll_by` the same meaning in
+//! every driver.
+
+pub mod navigation;
+pub mod script;
 
 use std::fmt::Debug;
 use std::sync::Arc;
@@ -20,20 +29,26 @@ pub type DynBrowserDriver = Arc<dyn BrowserDriver>;
 pub struct Capabilities {
     /// Live frames of the page while an agent works ([`BrowserSession::frames`]).
     pub live_frames: bool,
-    /// A proxy per session.
+    /// A proxy per session ([`SessionOptions::proxy`]).
     pub proxy_per_session: bool,
-    /// The HTTP status of the main document is known after `goto`.
+    /// The HTTP status of the main document is known after `goto`, so 4xx/5xx answers become
+    /// [`ErrorKind::HttpStatus`](crate::ErrorKind::HttpStatus) errors.
     pub http_status: bool,
 }
 
 /// Options for a new session.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionOptions {
-    /// A proxy URL for this session, e.g. `http://127.0.0.1:3128`.
+    /// A proxy for this session, e.g. `http://127.0.0.1:3128` or `socks5://host:1080`.
+    /// Only honoured by drivers with [`Capabilities::proxy_per_session`]; others fail `open`
+    /// with [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported).
     pub proxy: Option<String>,
-    /// Viewport width and height in CSS pixels (default 1280×800).
+    /// Viewport width and height in CSS pixels (default [`DEFAULT_VIEWPORT`]).
     pub viewport: Option<(u32, u32)>,
 }
+
+/// The viewport of a session when [`SessionOptions::viewport`] is `None`.
+pub const DEFAULT_VIEWPORT: (u32, u32) = (1280, 800);
 
 /// When a navigation counts as done.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -89,10 +104,17 @@ pub struct Frame {
 ///
 /// # Behavior
 ///
-/// - Every session has its own cookies, storage and cache: nothing leaks between sessions.
-/// - A crashed or disconnected browser makes operations fail with
-///   [`ErrorKind::Browser`](crate::ErrorKind::Browser) (transient); the driver relaunches or
-///   reconnects on the next [`BrowserDriver::open`].
+/// - Every session has its own cookies, storage and cache: nothing set in one session is
+///   visible in another, open at the same time or later.
+/// - A crashed, killed or disconnected browser makes the operations in flight and the later
+///   operations of its sessions fail with [`ErrorKind::Browser`](crate::ErrorKind::Browser)
+///   (transient). The next [`BrowserDriver::open`] relaunches or reconnects; it does not hand
+///   out a session of the dead browser.
+/// - A browser that does not answer a health check at `open` in time counts as hung: `open`
+///   fails with a transient `Browser` error and the next `open` starts afresh.
+/// - `open` fails with [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) for options the
+///   driver cannot honour (see [`Capabilities`]), and with a transient `Browser` error when the
+///   browser cannot be started or reached.
 #[async_trait]
 pub trait BrowserDriver: Send + Sync + Debug + 'static {
     /// A short name, e.g. `chromium` or `webdriver`.
@@ -109,12 +131,26 @@ pub trait BrowserDriver: Send + Sync + Debug + 'static {
 ///
 /// # Behavior
 ///
-/// - `goto` fails with [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) when the page does not
-///   load in time, [`ErrorKind::Network`](crate::ErrorKind::Network) when it cannot be reached,
-///   and [`ErrorKind::HttpStatus`](crate::ErrorKind::HttpStatus) for 4xx (permanent) and 5xx
-///   (transient) main-document answers when the driver knows the status.
-/// - Selector operations fail with [`ErrorKind::Validation`](crate::ErrorKind::Validation) when
-///   nothing matches the selector.
+/// - `goto` accepts `http`, `https`, `file`, `about` and `data` URLs; anything else, or a string
+///   that is not a URL, fails with [`ErrorKind::Validation`](crate::ErrorKind::Validation)
+///   before the browser is asked.
+/// - `goto` follows redirects and returns the final URL. It fails with
+///   [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) when the page does not reach `wait` in
+///   time, [`ErrorKind::Network`](crate::ErrorKind::Network) when it cannot be reached
+///   (refused, reset, DNS), and — when the driver knows the status
+///   ([`Capabilities::http_status`]) — [`ErrorKind::HttpStatus`](crate::ErrorKind::HttpStatus)
+///   for 4xx (permanent; 408 and 429 transient) and 5xx (transient) main-document answers, with
+///   the status in the context pair `status`. The page stays loaded after an `HttpStatus`
+///   error, so its content can still be read.
+/// - Selector operations (`click`, `type_text`, `wait_for`) take CSS selectors. An invalid
+///   selector, or — for `click` and `type_text` — no matching element, fails with
+///   [`ErrorKind::Validation`](crate::ErrorKind::Validation). `wait_for` fails with
+///   [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) when nothing matches in time.
+/// - `evaluate` returns the JSON value of the expression; a promise is awaited. A JavaScript
+///   exception fails with [`ErrorKind::Validation`](crate::ErrorKind::Validation); a value that
+///   JSON cannot represent (e.g. `undefined`, a function) comes back as `null`.
+/// - A crashed tab fails the operation in flight and every later one with a transient
+///   [`ErrorKind::Browser`](crate::ErrorKind::Browser) error.
 #[async_trait]
 pub trait BrowserSession: Send + Debug {
     /// Navigates and waits as asked, at most `timeout`.
@@ -126,19 +162,20 @@ pub trait BrowserSession: Send + Debug {
     /// The document title.
     async fn title(&mut self) -> Result<String>;
 
-    /// The serialized DOM of the page as it is now.
+    /// The serialized DOM of the page as it is now (doctype included).
     async fn html(&mut self) -> Result<String>;
 
     /// Evaluates a JavaScript expression and returns its JSON value.
     async fn evaluate(&mut self, expression: &str) -> Result<serde_json::Value>;
 
-    /// Clicks the first element matching a CSS selector.
+    /// Scrolls the first element matching a CSS selector into view and clicks its centre.
     async fn click(&mut self, selector: &str) -> Result<()>;
 
-    /// Types text into the first element matching a CSS selector.
+    /// Focuses the first element matching a CSS selector and types `text` at its end, key by
+    /// key, as a user would.
     async fn type_text(&mut self, selector: &str, text: &str) -> Result<()>;
 
-    /// Scrolls by `dy` CSS pixels (negative: up).
+    /// Scrolls the window by `dy` CSS pixels (negative: up).
     async fn scroll_by(&mut self, dy: i64) -> Result<()>;
 
     /// Waits until an element matches the selector, at most `timeout`.
@@ -148,9 +185,15 @@ pub trait BrowserSession: Send + Debug {
     async fn screenshot(&mut self, format: ImageFormat) -> Result<Vec<u8>>;
 
     /// Live frames, when the driver has [`Capabilities::live_frames`]; `None` otherwise.
-    /// Frames are dropped rather than queued when the receiver is slow.
-    async fn frames(&mut self, max_fps: u32) -> Result<Option<tokio::sync::mpsc::Receiver<Frame>>>;
+    ///
+    /// At most `max_fps` frames a second arrive. Frames are dropped rather than queued when the
+    /// receiver is slow. A new call replaces the stream of the previous one; the stream ends
+    /// when the session closes.
+    async fn frames(&mut self, max_fps: u32) -> Result<Option<tokio::sync::mpsc::Receiver<Frame>>> {
+        let _ = max_fps;
+        Ok(None)
+    }
 
-    /// Closes the session and frees its browser resources.
+    /// Closes the session and frees its browser resources (tab, cookies, storage).
     async fn close(self: Box<Self>) -> Result<()>;
 }
