@@ -3,6 +3,7 @@
 pub mod agent;
 pub mod browser;
 pub mod error;
+pub mod events;
 pub mod model;
 pub mod store;
 

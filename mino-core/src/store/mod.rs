@@ -5,6 +5,7 @@
 //! behaviour described here.
 
 mod page;
+mod queue;
 
 use std::fmt::Debug;
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
+pub use queue::{AttemptResult, Claim, FinishedAttempt, NextStep, Reclaimed};
 pub use page::{Cursor, Page, PageRequest, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MIN_PAGE_LIMIT};
 
 use crate::error::{Error, Result};
