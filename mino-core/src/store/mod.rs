@@ -9,12 +9,13 @@ mod queue;
 
 use std::fmt::Debug;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use serde::{Deserialize, Serialize};
 
-pub use queue::{AttemptResult, Claim, FinishedAttempt, NextStep, Reclaimed};
 pub use page::{Cursor, Page, PageRequest, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MIN_PAGE_LIMIT};
+pub use queue::{AttemptResult, Claim, FinishedAttempt, NextStep, Reclaimed};
 
 use crate::error::{Error, Result};
 use crate::model::*;
@@ -170,8 +171,24 @@ pub trait Store: Send + Sync + Debug + 'static {
 
     /// Stores evaluations (and their accuracy) for jobs; `None` clears a job's evaluation.
     /// Unknown job ids are skipped. Returns how many jobs were updated.
-    async fn save_evaluations(&self, evaluations: Vec<(JobId, Option<Evaluation>)>)
-        -> Result<u64>;
+    async fn save_evaluations(&self, evaluations: Vec<(JobId, Option<Evaluation>)>) -> Result<u64>;
+
+    /// The ids of every job matching a filter, in id order (for drawing samples and building
+    /// execution selections without loading whole jobs).
+    async fn job_ids(&self, filter: &JobFilter) -> Result<Vec<JobId>> {
+        let mut ids = Vec::new();
+        let mut cursor = None;
+        loop {
+            let page = self
+                .list_jobs(filter, PageRequest::new(MAX_PAGE_LIMIT, cursor)?)
+                .await?;
+            ids.extend(page.data.iter().map(|j| j.id));
+            match page.next_cursor {
+                Some(c) => cursor = Some(Cursor::decode(&c)?),
+                None => return Ok(ids),
+            }
+        }
+    }
 
     // ---- executions -----------------------------------------------------------------------
 
@@ -200,11 +217,69 @@ pub trait Store: Send + Sync + Debug + 'static {
     /// stopped, failed) execution is a conflict. Setting a finished status sets
     /// `finished_at` and, in the same transaction, cancels the execution's queued jobs
     /// (running ones are left to their workers).
-    async fn update_execution(
+    async fn update_execution(&self, id: ExecutionId, update: ExecutionUpdate)
+        -> Result<Execution>;
+
+    // ---- engine queue ---------------------------------------------------------------------
+
+    /// Claims up to `max` queued jobs for `worker`, each held with a lease until now + `lease`.
+    ///
+    /// Only jobs of `running` executions whose retry time (if any) has passed are claimed,
+    /// oldest execution first, and never so many that an execution has more running jobs than
+    /// its concurrency — counted across every worker sharing the store. Each claimed job
+    /// becomes `running` with `attempts + 1` (in the job and in its execution's record), and a
+    /// `running` session is created for the attempt, all in one transaction.
+    async fn claim_jobs(&self, _worker: &str, _max: u32, _lease: Duration) -> Result<Vec<Claim>> {
+        Err(Error::new(
+            crate::ErrorKind::Unsupported,
+            "claim_jobs is not implemented by this store yet",
+        ))
+    }
+
+    /// Extends to now + `lease` the leases that `worker` still holds among `jobs`. Returns the
+    /// jobs among `jobs` that it no longer holds, or whose execution is stopping or finished:
+    /// the worker must abort those attempts.
+    async fn heartbeat(
         &self,
-        id: ExecutionId,
-        update: ExecutionUpdate,
-    ) -> Result<Execution>;
+        _worker: &str,
+        _jobs: &[JobId],
+        _lease: Duration,
+    ) -> Result<Vec<JobId>> {
+        Err(Error::new(
+            crate::ErrorKind::Unsupported,
+            "heartbeat is not implemented by this store yet",
+        ))
+    }
+
+    /// Records the result of an attempt in one transaction: finishes its session, moves the job
+    /// as `result.next` says (in the job and in its execution's record), stores the extraction
+    /// and evaluation when completed, and ends the execution when this was its last
+    /// non-terminal job (`completed`, or `stopped` when it was stopping).
+    ///
+    /// A conflict when `worker` no longer holds the job under this session (its lease expired
+    /// and the job was reclaimed): then nothing is written, so no job is ever finished twice.
+    async fn finish_attempt(
+        &self,
+        _worker: &str,
+        _session: SessionId,
+        _result: AttemptResult,
+    ) -> Result<FinishedAttempt> {
+        Err(Error::new(
+            crate::ErrorKind::Unsupported,
+            "finish_attempt is not implemented by this store yet",
+        ))
+    }
+
+    /// Closes every attempt whose lease has expired: its session becomes `lost`, with an error
+    /// naming the worker that stopped heartbeating, and its job is queued again at once — or
+    /// failed when no attempts are left, or cancelled when its execution is stopping or
+    /// finished. Ends the executions that thereby finish.
+    async fn reclaim_expired(&self) -> Result<Vec<Reclaimed>> {
+        Err(Error::new(
+            crate::ErrorKind::Unsupported,
+            "reclaim_expired is not implemented by this store yet",
+        ))
+    }
 
     // ---- sessions -------------------------------------------------------------------------
 
