@@ -4,6 +4,7 @@ pub mod agent;
 pub mod browser;
 pub mod error;
 pub mod events;
+pub mod ingest;
 pub mod model;
 pub mod store;
 
