@@ -3,6 +3,7 @@
 pub mod agent;
 pub mod browser;
 pub mod error;
+pub mod evaluation;
 pub mod events;
 pub mod ingest;
 pub mod model;

@@ -1,0 +1,73 @@
+//! E-mail addresses and phone numbers.
+
+/// The canonical form of an e-mail address: trimmed, without `mailto:` or a `?subject=…`
+/// suffix, the address inside `Name <address>` when written so, in lower case (nearly every
+/// provider treats the local part case-insensitively, and people write it either way).
+pub fn canonical_email(s: &str) -> String {
+    let mut s = s.trim();
+    if let (Some(open), Some(close)) = (s.find('<'), s.rfind('>')) {
+        if open < close {
+            s = s[open + 1..close].trim();
+        }
+    }
+    if s.len() >= 7 && s[..7].eq_ignore_ascii_case("mailto:") {
+        s = &s[7..];
+    }
+    if let Some(q) = s.find('?') {
+        s = &s[..q];
+    }
+    s.trim().trim_end_matches('.').to_lowercase()
+}
+
+/// The digits of a phone number, without an extension (`ext. 12`, `x12`, `#12`), an
+/// international call prefix (`+` or `00`) or national trunk zeros.
+///
+/// `None` when fewer than three digits remain.
+pub fn phone_digits(s: &str) -> Option<String> {
+    let lower = s.to_ascii_lowercase();
+    let end = ["ext", "x", "#", "poste", "durchwahl"]
+        .iter()
+        .filter_map(|m| {
+            // Only a marker after some digits starts an extension.
+            lower
+                .find(m)
+                .filter(|i| lower[..*i].bytes().any(|b| b.is_ascii_digit()))
+        })
+        .min()
+        .unwrap_or(lower.len());
+    let digits: String = lower[..end].chars().filter(char::is_ascii_digit).collect();
+    // `00` is the international prefix, `0` a trunk prefix: neither is part of the number.
+    let digits = digits.trim_start_matches('0');
+    (digits.len() >= 3).then(|| digits.to_owned())
+}
+
+/// Whether two digit strings (from [`phone_digits`]) are the same number: equal, or equal
+/// but for a country code of one to three digits in front of a number of at least seven
+/// digits (`+1 555 010 2000` = `555 010 2000`, `+44 20 7946 0958` = `020 7946 0958`).
+pub fn same_phone(a: &str, b: &str) -> bool {
+    if a == b {
+        return true;
+    }
+    let (long, short) = if a.len() > b.len() { (a, b) } else { (b, a) };
+    let extra = long.len() - short.len();
+    short.len() >= 7 && (1..=3).contains(&extra) && long.ends_with(short)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn phones_and_emails() {
+        let p = |s| phone_digits(s).unwrap_or_default();
+        assert!(same_phone(&p("+1 (555) 010-2000"), &p("555-010-2000")));
+        assert!(same_phone(&p("+44 20 7946 0958"), &p("020 7946 0958")));
+        assert!(same_phone(&p("555-010-2000 ext. 12"), &p("5550102000")));
+        assert!(!same_phone(&p("555-010-2000"), &p("555-010-2001")));
+        assert_eq!(
+            canonical_email("MAILTO:Jane.Doe@Example.COM?subject=hi"),
+            "jane.doe@example.com"
+        );
+        assert_eq!(canonical_email("Jane <jane@x.org>"), "jane@x.org");
+    }
+}
