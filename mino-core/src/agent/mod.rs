@@ -1,4 +1,13 @@
 //! The [`Agent`] trait: given a task and a browser session, extract the output fields.
+//!
+//! Agents are chosen per project by name ([`AgentConfig`](crate::model::AgentConfig)) and
+//! built by an [`AgentRegistry`] from their JSON settings. The built-in [`heuristic`] agent
+//! is offline and deterministic; network agents live in adapter crates.
+
+pub mod heuristic;
+mod registry;
+
+pub use registry::{AgentFactory, AgentRegistry};
 
 use std::fmt::Debug;
 use std::sync::Arc;
@@ -68,6 +77,15 @@ pub struct AgentOutcome {
 }
 
 /// A web agent.
+///
+/// # Behavior
+///
+/// - `run` returns one entry in [`AgentOutcome::values`] per output field, in field order;
+///   a field it could not find is `None` and has no evidence entry.
+/// - Navigation, browser and provider failures are errors whose kind says whether a retry
+///   may help ([`Error::is_transient`](crate::Error::is_transient)); an invalid site URL is a
+///   [`Validation`](crate::ErrorKind::Validation) error.
+/// - Log lines are in the order things happened; screenshots in the order taken.
 #[async_trait]
 pub trait Agent: Send + Sync + Debug + 'static {
     /// The registry name, e.g. `heuristic`.
@@ -75,5 +93,6 @@ pub trait Agent: Send + Sync + Debug + 'static {
 
     /// Runs the task in `session`. Infrastructure failures (navigation, browser, provider)
     /// are errors with a kind; a field the agent could not find is `None` in the outcome.
-    async fn run(&self, task: &AgentTask, session: &mut dyn BrowserSession) -> Result<AgentOutcome>;
+    async fn run(&self, task: &AgentTask, session: &mut dyn BrowserSession)
+        -> Result<AgentOutcome>;
 }
