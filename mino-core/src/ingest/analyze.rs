@@ -12,12 +12,13 @@ use super::encoding::{scan, too_large, Encoding};
 use super::header::{
     ground_truth_field, quoted_list, read_header, site_column_by_name, site_column_by_override,
 };
-use super::layout::{csv_error, open_csv, record_line, Layout};
+use super::layout::Layout;
 use super::options::{IngestOptions, MAX_LISTED_INVALID_ROWS, PREVIEW_ROWS};
 use super::plan::{IngestPlan, IngestReport};
+use super::records::{Record, RecordReader};
 use super::site::SiteResolver;
 use super::sniff::sniff_source;
-use super::source::CsvSource;
+use super::source::{read_error, CsvSource};
 
 /// How many first data rows decide the site column when no header names it.
 pub const SITE_SAMPLE_ROWS: usize = 1_000;
@@ -52,12 +53,10 @@ pub fn analyze(source: &CsvSource, options: &IngestOptions) -> Result<IngestPlan
     let delimiter = sniff_source(source, encoding.bom_len())?;
     let resolver = SiteResolver::new(options.base_dir.as_deref())?;
 
-    let mut reader = open_csv(source.open(encoding.bom_len())?, delimiter);
-    let mut record = csv::ByteRecord::new();
-    let read = |reader: &mut csv::Reader<_>, record: &mut csv::ByteRecord| {
-        reader
-            .read_byte_record(record)
-            .map_err(|err| csv_error(source, err))
+    let mut reader = RecordReader::new(source.open(encoding.bom_len())?, delimiter);
+    let mut record = Record::default();
+    let read = |reader: &mut RecordReader<_>, record: &mut Record| {
+        reader.read(record).map_err(|err| read_error(source, err))
     };
     if !read(&mut reader, &mut record)? {
         return Err(Error::validation("the file is empty"));
@@ -115,7 +114,7 @@ fn no_data_rows() -> Error {
 
 /// The non-ground-truth column with the largest share of URL-like values in the sample,
 /// if that share is at least [`SITE_MIN_URL_PERCENT`]; ties go to the leftmost column.
-fn site_column_by_values(names: &[String], sample: &[csv::ByteRecord]) -> Result<usize> {
+fn site_column_by_values(names: &[String], sample: &[Record]) -> Result<usize> {
     let mut stats = vec![ColumnStats::default(); names.len()];
     for row in sample {
         for (column, value) in stats.iter_mut().zip(row.iter()) {
@@ -173,7 +172,7 @@ impl Tally {
         }
     }
 
-    fn add(&mut self, layout: &Layout, record: &csv::ByteRecord) -> Result<()> {
+    fn add(&mut self, layout: &Layout, record: &Record) -> Result<()> {
         if self.total >= self.max_rows {
             return Err(Error::new(
                 ErrorKind::PayloadTooLarge,
@@ -203,7 +202,7 @@ impl Tally {
                 if self.invalid_list.len() < MAX_LISTED_INVALID_ROWS {
                     self.invalid_list.push(InvalidRow {
                         row_index,
-                        line: record_line(record),
+                        line: record.line(),
                         reason,
                     });
                 }

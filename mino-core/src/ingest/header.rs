@@ -5,6 +5,7 @@ use indexmap::IndexMap;
 use crate::error::{Error, Result};
 
 use super::encoding::Encoding;
+use super::records::Record;
 
 /// The case-insensitive prefix of ground-truth columns.
 pub const GROUND_TRUTH_PREFIX: &str = "gt_";
@@ -28,7 +29,7 @@ const SITE_NAMES: [&str; 12] = [
 
 /// Decodes and trims the header names, and checks that none is empty, no two are equal
 /// (ignoring case and surrounding spaces), and every ground-truth column names a field.
-pub(crate) fn read_header(record: &csv::ByteRecord, encoding: Encoding) -> Result<Vec<String>> {
+pub(crate) fn read_header(record: &Record, encoding: Encoding) -> Result<Vec<String>> {
     let names = record
         .iter()
         .map(|field| encoding.decode(field).map(|name| name.trim().to_string()))
@@ -136,10 +137,17 @@ pub(crate) fn quoted_list(names: &[String]) -> String {
 #[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 mod tests {
     use super::*;
+    use crate::ingest::records::RecordReader;
+    use crate::ingest::Delimiter;
     use crate::ErrorKind;
 
     fn header(fields: &[&str]) -> Result<Vec<String>> {
-        read_header(&csv::ByteRecord::from(fields.to_vec()), Encoding::Utf8)
+        let line = fields.join(",");
+        let mut record = Record::default();
+        RecordReader::new(line.as_bytes(), Delimiter::Comma)
+            .read(&mut record)
+            .unwrap();
+        read_header(&record, Encoding::Utf8)
     }
 
     fn names(fields: &[&str]) -> Vec<String> {

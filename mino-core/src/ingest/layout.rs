@@ -5,17 +5,15 @@ use std::io::Read;
 
 use indexmap::IndexMap;
 
-use crate::error::{Error, Result};
+use crate::error::Result;
 use crate::model::{ColumnRole, NewJob};
 
 use super::encoding::Encoding;
 use super::header::ground_truth_field;
+use super::records::{Record, RecordReader};
 use super::site::SiteResolver;
 use super::sniff::Delimiter;
-use super::source::{read_error, CsvSource};
-
-/// The CSV reader's buffer: large enough that reads are cheap, small enough to not matter.
-const READ_BUFFER: usize = 256 * 1024;
+use super::source::CsvSource;
 
 /// The columns of a file and how to read it.
 #[derive(Debug, Clone)]
@@ -68,15 +66,15 @@ impl Layout {
         }
     }
 
-    /// A CSV reader over the source, past its BOM, header included. It is flexible (rows
-    /// may have any number of fields) because ragged rows are reported, not fatal.
-    pub(crate) fn reader(&self, source: &CsvSource) -> Result<csv::Reader<Box<dyn Read + Send>>> {
+    /// A record reader over the source, past its BOM, header included. Records may have
+    /// any number of fields: ragged rows are reported, not fatal.
+    pub(crate) fn reader(&self, source: &CsvSource) -> Result<RecordReader<Box<dyn Read + Send>>> {
         let input = source.open(self.encoding.bom_len())?;
-        Ok(open_csv(input, self.delimiter))
+        Ok(RecordReader::new(input, self.delimiter))
     }
 
     /// Checks one data record: field count and site URL.
-    pub(crate) fn check(&self, record: &csv::ByteRecord) -> Result<RowCheck> {
+    pub(crate) fn check(&self, record: &Record) -> Result<RowCheck> {
         let raw = match record.get(self.site) {
             Some(bytes) => self.encoding.decode(bytes)?,
             None => "".into(),
@@ -104,7 +102,7 @@ impl Layout {
 
     /// The job for one data record. Missing fields of a short row are empty, extra fields
     /// of a long row are left out (the row is invalid either way).
-    pub(crate) fn job(&self, record: &csv::ByteRecord, row_index: u64) -> Result<NewJob> {
+    pub(crate) fn job(&self, record: &Record, row_index: u64) -> Result<NewJob> {
         let check = self.check(record)?;
         let mut inputs = IndexMap::new();
         let mut ground_truth = IndexMap::new();
@@ -127,38 +125,11 @@ impl Layout {
         }
         Ok(NewJob {
             row_index,
-            line: record_line(record),
+            line: record.line(),
             site_url: check.site_url,
             inputs,
             ground_truth,
             invalid_reason: check.invalid_reason,
         })
     }
-}
-
-/// The CSV reader both passes use.
-pub(crate) fn open_csv<R: Read>(input: R, delimiter: Delimiter) -> csv::Reader<R> {
-    csv::ReaderBuilder::new()
-        .delimiter(delimiter.as_byte())
-        .has_headers(false)
-        .flexible(true)
-        .buffer_capacity(READ_BUFFER)
-        .from_reader(input)
-}
-
-/// The 1-based line where a record starts (the CSV reader always sets a position).
-pub(crate) fn record_line(record: &csv::ByteRecord) -> u64 {
-    record.position().map_or(0, csv::Position::line)
-}
-
-/// Maps a CSV reader error. With byte records and a flexible reader, the only errors are
-/// I/O errors.
-pub(crate) fn csv_error(source: &CsvSource, err: csv::Error) -> Error {
-    if err.is_io_error() {
-        if let csv::ErrorKind::Io(io) = err.into_kind() {
-            return read_error(source, io);
-        }
-        return Error::internal("the CSV reader failed");
-    }
-    Error::internal(format!("the CSV reader failed: {err}")).with_source(err)
 }

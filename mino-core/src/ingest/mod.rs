@@ -38,6 +38,7 @@ mod import;
 mod layout;
 mod options;
 mod plan;
+mod records;
 mod rows;
 mod site;
 mod sniff;

@@ -6,15 +6,16 @@ use std::sync::Arc;
 use crate::error::Result;
 use crate::model::NewJob;
 
-use super::layout::{csv_error, Layout};
+use super::layout::Layout;
 use super::plan::changed;
-use super::source::CsvSource;
+use super::records::{Record, RecordReader};
+use super::source::{read_error, CsvSource};
 
 /// Reads the data records of an analysed source as jobs.
 pub(crate) struct RowIter {
     source: CsvSource,
-    reader: csv::Reader<Box<dyn Read + Send>>,
-    record: csv::ByteRecord,
+    reader: RecordReader<Box<dyn Read + Send>>,
+    record: Record,
     layout: Arc<Layout>,
     next_index: u64,
     expected_rows: u64,
@@ -25,10 +26,10 @@ impl RowIter {
     /// Opens the source and steps over the header, which must be the analysed one.
     pub(crate) fn new(source: &CsvSource, layout: Arc<Layout>, expected_rows: u64) -> Result<Self> {
         let mut reader = layout.reader(source)?;
-        let mut record = csv::ByteRecord::new();
+        let mut record = Record::default();
         let has_header = reader
-            .read_byte_record(&mut record)
-            .map_err(|err| csv_error(source, err))?;
+            .read(&mut record)
+            .map_err(|err| read_error(source, err))?;
         if !has_header || !same_header(&layout, &record)? {
             return Err(changed());
         }
@@ -44,7 +45,7 @@ impl RowIter {
     }
 
     fn read_next(&mut self) -> Option<Result<NewJob>> {
-        match self.reader.read_byte_record(&mut self.record) {
+        match self.reader.read(&mut self.record) {
             Ok(true) if self.next_index >= self.expected_rows => Some(Err(changed())),
             Ok(true) => {
                 let job = self.layout.job(&self.record, self.next_index);
@@ -53,12 +54,12 @@ impl RowIter {
             }
             Ok(false) if self.next_index != self.expected_rows => Some(Err(changed())),
             Ok(false) => None,
-            Err(err) => Some(Err(csv_error(&self.source, err))),
+            Err(err) => Some(Err(read_error(&self.source, err))),
         }
     }
 }
 
-fn same_header(layout: &Layout, record: &csv::ByteRecord) -> Result<bool> {
+fn same_header(layout: &Layout, record: &Record) -> Result<bool> {
     if record.len() != layout.names.len() {
         return Ok(false);
     }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
 
+use super::records::{Record, RecordReader};
 use super::source::{read_error, CsvSource};
 
 /// How much of the file's start is looked at.
@@ -106,15 +107,11 @@ pub(crate) fn sniff(head: &[u8], complete: bool) -> Delimiter {
 }
 
 fn field_counts(head: &[u8], delimiter: Delimiter, complete: bool) -> Vec<usize> {
-    let mut reader = csv::ReaderBuilder::new()
-        .delimiter(delimiter.as_byte())
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(head);
-    let mut record = csv::ByteRecord::new();
+    let mut reader = RecordReader::new(head, delimiter);
+    let mut record = Record::default();
     let mut counts = Vec::new();
     while counts.len() <= HEAD_RECORDS {
-        match reader.read_byte_record(&mut record) {
+        match reader.read(&mut record) {
             Ok(true) => counts.push(record.len()),
             Ok(false) | Err(_) => break,
         }
