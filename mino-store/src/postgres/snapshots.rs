@@ -1,0 +1,91 @@
+//! Metrics snapshots.
+
+use chrono::{DateTime, Utc};
+use mino_core::model::{
+    BatchId, BatchMetrics, ExecutionId, MetricsSnapshot, NewSnapshot, SnapshotId,
+};
+use mino_core::store::{Page, PageRequest};
+use mino_core::{Error, Result};
+use sqlx::types::Json;
+use sqlx::{PgPool, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use super::codec::{id_page, push_id_page, to_i32, to_u32};
+use super::error::DbResultExt;
+
+const SNAPSHOT_COLUMNS: &str =
+    "id, batch_id, execution_id, instruction_version, metrics, created_at";
+
+#[derive(sqlx::FromRow)]
+struct SnapshotRow {
+    id: Uuid,
+    batch_id: Uuid,
+    execution_id: Option<Uuid>,
+    instruction_version: Option<i32>,
+    metrics: Json<BatchMetrics>,
+    created_at: DateTime<Utc>,
+}
+
+impl SnapshotRow {
+    fn into_model(self) -> Result<MetricsSnapshot> {
+        Ok(MetricsSnapshot {
+            id: SnapshotId(self.id),
+            batch_id: BatchId(self.batch_id),
+            execution_id: self.execution_id.map(ExecutionId),
+            instruction_version: self
+                .instruction_version
+                .map(|v| to_u32(v, "instruction_version"))
+                .transpose()?,
+            metrics: self.metrics.0,
+            created_at: self.created_at,
+        })
+    }
+}
+
+pub(crate) async fn create(pool: &PgPool, new: NewSnapshot) -> Result<MetricsSnapshot> {
+    let version = new
+        .instruction_version
+        .map(|v| to_i32(v, "instruction_version"))
+        .transpose()?;
+    // A missing batch or execution fails on its foreign key and comes back as not found.
+    let sql = format!(
+        "INSERT INTO metrics_snapshots (id, batch_id, execution_id, instruction_version, \
+         metrics) VALUES ($1, $2, $3, $4, $5) RETURNING {SNAPSHOT_COLUMNS}"
+    );
+    sqlx::query_as::<_, SnapshotRow>(sqlx::AssertSqlSafe(sql))
+        .bind(SnapshotId::new().0)
+        .bind(new.batch_id.0)
+        .bind(new.execution_id.map(|e| e.0))
+        .bind(version)
+        .bind(Json(&new.metrics))
+        .fetch_one(pool)
+        .await
+        .db()?
+        .into_model()
+}
+
+pub(crate) async fn list(
+    pool: &PgPool,
+    batch: BatchId,
+    page: PageRequest,
+) -> Result<Page<MetricsSnapshot>> {
+    let mut qb = QueryBuilder::<Postgres>::new(format!(
+        "SELECT {SNAPSHOT_COLUMNS} FROM metrics_snapshots WHERE batch_id = "
+    ));
+    qb.push_bind(batch.0);
+    push_id_page(&mut qb, &page)?;
+    let rows: Vec<SnapshotRow> = qb.build_query_as().fetch_all(pool).await.db()?;
+    if rows.is_empty() {
+        let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM batches WHERE id = $1")
+            .bind(batch.0)
+            .fetch_optional(pool)
+            .await
+            .db()?;
+        found.ok_or_else(|| Error::not_found("batch", batch))?;
+    }
+    let snapshots = rows
+        .into_iter()
+        .map(SnapshotRow::into_model)
+        .collect::<Result<Vec<_>>>()?;
+    Ok(id_page(snapshots, &page, |s| s.id.0))
+}
