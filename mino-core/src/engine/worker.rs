@@ -1,0 +1,251 @@
+//! The worker loop: claim jobs, run attempts, keep leases alive, reclaim lost work.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::{mpsc, watch, Notify};
+use tokio::task::JoinHandle;
+use tokio_util::sync::CancellationToken;
+use tracing::{debug, info, warn};
+
+use super::attempt::{run_attempt, AttemptContext};
+use super::config::WorkerConfig;
+use crate::events::Event;
+use crate::model::{JobId, JobStatus};
+use crate::store::Reclaimed;
+
+/// How a worker stops.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Shutdown {
+    /// Claim nothing more and let running attempts finish.
+    Graceful,
+    /// Abort running attempts and hand their jobs back to the queue at once.
+    HandBack,
+}
+
+/// A running worker.
+#[derive(Debug)]
+pub struct WorkerHandle {
+    worker_id: String,
+    stop: watch::Sender<Option<Shutdown>>,
+    wake: Arc<Notify>,
+    task: JoinHandle<()>,
+}
+
+impl WorkerHandle {
+    /// The worker's id.
+    pub fn worker_id(&self) -> &str {
+        &self.worker_id
+    }
+
+    /// Makes the worker look for jobs now instead of at its next poll.
+    pub fn wake(&self) {
+        self.wake.notify_one();
+    }
+
+    /// A handle that wakes the worker, for callers that outlive a borrow of this one.
+    pub fn waker(&self) -> Arc<Notify> {
+        self.wake.clone()
+    }
+
+    /// Stops the worker and waits until it has stopped.
+    pub async fn shutdown(self, how: Shutdown) {
+        let _ = self.stop.send(Some(how));
+        if let Err(err) = self.task.await {
+            warn!(error = %err, "worker task ended abnormally");
+        }
+    }
+
+    /// Whether the worker loop has ended (it only ends on shutdown, or by panicking).
+    pub fn is_finished(&self) -> bool {
+        self.task.is_finished()
+    }
+}
+
+struct InFlight {
+    cancel: CancellationToken,
+}
+
+/// Starts a worker on the current Tokio runtime.
+pub(crate) fn spawn_worker(ctx: Arc<AttemptContext>) -> WorkerHandle {
+    let (stop, stop_rx) = watch::channel(None);
+    let wake = Arc::new(Notify::new());
+    let worker_id = ctx.config.worker_id.clone();
+    let task = tokio::spawn(worker_loop(ctx, stop_rx, wake.clone()));
+    WorkerHandle {
+        worker_id,
+        stop,
+        wake,
+        task,
+    }
+}
+
+async fn worker_loop(
+    ctx: Arc<AttemptContext>,
+    mut stop: watch::Receiver<Option<Shutdown>>,
+    wake: Arc<Notify>,
+) {
+    let config: &WorkerConfig = &ctx.config;
+    info!(worker = %config.worker_id, "worker started");
+    let wake_on_events = tokio::spawn(wake_on_control_events(ctx.clone(), wake.clone()));
+    let mut in_flight: HashMap<JobId, InFlight> = HashMap::new();
+    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<JobId>();
+    let mut heartbeat = tokio::time::interval(config.heartbeat_interval());
+    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut reclaim = tokio::time::interval((config.lease / 2).max(Duration::from_millis(100)));
+    reclaim.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut claim_failures = 0u32;
+
+    let shutdown = loop {
+        if let Some(how) = *stop.borrow() {
+            break how;
+        }
+        let free = config.max_in_flight.saturating_sub(in_flight.len());
+        let mut claimed_all = false;
+        if free > 0 {
+            match ctx
+                .store
+                .claim_jobs(&config.worker_id, free as u32, config.lease)
+                .await
+            {
+                Ok(claims) => {
+                    claim_failures = 0;
+                    claimed_all = claims.len() == free;
+                    for claim in claims {
+                        let cancel = CancellationToken::new();
+                        let job_id = claim.job.id;
+                        in_flight.insert(
+                            job_id,
+                            InFlight {
+                                cancel: cancel.clone(),
+                            },
+                        );
+                        let ctx = ctx.clone();
+                        let done = done_tx.clone();
+                        tokio::spawn(async move {
+                            run_attempt(&ctx, claim, cancel).await;
+                            let _ = done.send(job_id);
+                        });
+                    }
+                }
+                Err(err) => {
+                    claim_failures += 1;
+                    warn!(error = ?err, failures = claim_failures, "claiming jobs failed");
+                }
+            }
+        }
+        // After a full claim there may be more work: look again at once (once a slot is free).
+        let idle = if claimed_all && in_flight.len() < config.max_in_flight {
+            Duration::ZERO
+        } else {
+            // Back off a little while the store is failing, up to 5 s.
+            config.poll_interval * (1 + claim_failures.min(20))
+        };
+        tokio::select! {
+            biased;
+            _ = stop.changed() => {}
+            Some(job) = done_rx.recv() => {
+                in_flight.remove(&job);
+                while let Ok(job) = done_rx.try_recv() {
+                    in_flight.remove(&job);
+                }
+            }
+            _ = heartbeat.tick() => beat(&ctx, &in_flight).await,
+            _ = reclaim.tick() => reclaim_expired(&ctx).await,
+            _ = wake.notified() => {}
+            _ = tokio::time::sleep(idle) => {}
+        }
+    };
+
+    info!(worker = %config.worker_id, ?shutdown, running = in_flight.len(), "worker stopping");
+    if shutdown == Shutdown::HandBack {
+        ctx.handing_back.cancel();
+        for flight in in_flight.values() {
+            flight.cancel.cancel();
+        }
+    }
+    // Keep leases alive while the last attempts finish.
+    while !in_flight.is_empty() {
+        tokio::select! {
+            Some(job) = done_rx.recv() => { in_flight.remove(&job); }
+            _ = heartbeat.tick() => beat(&ctx, &in_flight).await,
+        }
+    }
+    wake_on_events.abort();
+    info!(worker = %config.worker_id, "worker stopped");
+}
+
+/// Wakes the worker when an execution starts, resumes or gets more concurrency, in this
+/// process or (through a shared event sink) in another.
+async fn wake_on_control_events(ctx: Arc<AttemptContext>, wake: Arc<Notify>) {
+    let mut events = ctx.events.subscribe();
+    loop {
+        match events.recv().await {
+            Ok(event) => {
+                if matches!(
+                    &*event,
+                    Event::ExecutionStatus { .. } | Event::Concurrency { .. }
+                ) {
+                    wake.notify_one();
+                }
+            }
+            Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => wake.notify_one(),
+            Err(tokio::sync::broadcast::error::RecvError::Closed) => return,
+        }
+    }
+}
+
+/// Extends the leases of running attempts and aborts the ones the store says are gone.
+async fn beat(ctx: &AttemptContext, in_flight: &HashMap<JobId, InFlight>) {
+    if in_flight.is_empty() {
+        return;
+    }
+    let jobs: Vec<JobId> = in_flight.keys().copied().collect();
+    match ctx
+        .store
+        .heartbeat(&ctx.config.worker_id, &jobs, ctx.config.lease)
+        .await
+    {
+        Ok(gone) => {
+            for job in gone {
+                if let Some(flight) = in_flight.get(&job) {
+                    debug!(%job, "aborting attempt: stopped or lease lost");
+                    flight.cancel.cancel();
+                }
+            }
+        }
+        Err(err) => warn!(error = ?err, "heartbeat failed"),
+    }
+}
+
+/// Closes attempts of dead workers so their jobs run again.
+async fn reclaim_expired(ctx: &AttemptContext) {
+    match ctx.store.reclaim_expired().await {
+        Ok(reclaimed) => {
+            for Reclaimed {
+                job,
+                session,
+                worker_id,
+            } in reclaimed
+            {
+                warn!(job = %job.id, worker = %worker_id, "reclaimed a job whose lease expired");
+                if let Some(execution_id) = job.execution_id {
+                    ctx.events.publish(Event::JobTransition {
+                        execution_id,
+                        job_id: job.id,
+                        session_id: Some(session.id),
+                        from: JobStatus::Running,
+                        to: job.status,
+                        attempt: session.attempt,
+                        worker_id: Some(worker_id),
+                        site_url: job.site_url.clone(),
+                        error: session.error.as_ref().map(|e| e.message.clone()),
+                        at: chrono::Utc::now(),
+                    });
+                }
+            }
+        }
+        Err(err) => warn!(error = ?err, "reclaiming expired leases failed"),
+    }
+}
