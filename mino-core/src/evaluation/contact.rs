@@ -20,11 +20,12 @@ pub fn canonical_email(s: &str) -> String {
 }
 
 /// The digits of a phone number, without an extension (`ext. 12`, `x12`, `#12`), an
-/// international call prefix (`+` or `00`) or national trunk zeros.
+/// international call prefix (`+` or `00`) or national trunk zeros (`0…`, `(0)`).
 ///
 /// `None` when fewer than three digits remain.
 pub fn phone_digits(s: &str) -> Option<String> {
-    let lower = s.to_ascii_lowercase();
+    // `+44 (0)20 …`: the `(0)` is the trunk prefix dialled only from inside the country.
+    let lower = s.to_ascii_lowercase().replace("(0)", "");
     let end = ["ext", "x", "#", "poste", "durchwahl"]
         .iter()
         .filter_map(|m| {

@@ -38,8 +38,9 @@ pub mod text;
 pub mod url;
 
 pub use compare::{Expected, Verdict};
+pub(crate) use job::lookup;
 pub use job::{accuracy_of, evaluate_job, JobEvaluator};
 pub use number::DecimalSeparator;
-pub use reevaluate::{reevaluate, REEVALUATE_PAGE};
+pub use reevaluate::{reevaluate, reevaluate_jobs, REEVALUATE_PAGE};
 pub use spec::{Comparator, DateOptions, FuzzyOptions, ListOptions, NumberOptions};
 pub use url::UrlOptions;

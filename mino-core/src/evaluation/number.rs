@@ -152,8 +152,8 @@ pub fn parse_number(s: &str, decimal: DecimalSeparator) -> Option<f64> {
                 state = State::After;
             }
             c if c.is_alphabetic() => {
-                // A single letter glued to the digits is a unit we cannot read (5k, 1e5).
-                let single = !chars.peek().is_some_and(|(_, n)| n.is_alphabetic());
+                // A single Latin letter glued to the digits is a unit we cannot read (5k, 1e5).
+                let single = c.is_ascii() && !chars.peek().is_some_and(|(_, n)| n.is_alphabetic());
                 if prev_digit && single {
                     return None;
                 }
@@ -266,9 +266,14 @@ impl RunBuf {
 }
 
 /// Whether two numbers are equal within an absolute or a relative tolerance.
+///
+/// A few units of floating-point rounding are allowed on top, so that a tolerance of 0.01
+/// accepts `19.99` against `20.00` (whose difference computes as 0.010000000000002).
 pub fn within(a: f64, b: f64, abs_tolerance: f64, rel_tolerance: f64) -> bool {
     let diff = (a - b).abs();
-    diff <= abs_tolerance || diff <= rel_tolerance * a.abs().max(b.abs())
+    let scale = a.abs().max(b.abs());
+    let rounding = 4.0 * f64::EPSILON * scale.max(abs_tolerance);
+    diff <= abs_tolerance + rounding || diff <= rel_tolerance * scale + rounding
 }
 
 /// How close two numbers are, from 0 to 1: `1 − |a − b| / max(|a|, |b|)`, floored at 0.

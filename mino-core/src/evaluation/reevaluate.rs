@@ -62,6 +62,30 @@ pub async fn reevaluate(store: &dyn Store, project: &Project, filter: &JobFilter
     Ok(written)
 }
 
+/// Evaluates again the given jobs of `project` (ids of other projects or unknown ids are
+/// skipped), by the same rules as [`reevaluate`]. Returns how many jobs were written.
+pub async fn reevaluate_jobs(store: &dyn Store, project: &Project, ids: &[JobId]) -> Result<u64> {
+    let evaluator = JobEvaluator::new(&project.output_fields, &project.settings)?;
+    let mut updates = Vec::with_capacity(ids.len());
+    for id in ids {
+        let job = match store.get_job(*id).await {
+            Ok(job) => job,
+            Err(err) if err.kind() == crate::ErrorKind::NotFound => continue,
+            Err(err) => return Err(err),
+        };
+        if job.project_id != project.id {
+            continue;
+        }
+        if let Some(evaluation) = evaluation_for(&evaluator, &job) {
+            updates.push((job.id, evaluation));
+        }
+    }
+    if updates.is_empty() {
+        return Ok(0);
+    }
+    store.save_evaluations(updates).await
+}
+
 /// What to store for one job: `None` to leave it alone, `Some(None)` to clear it.
 fn evaluation_for(evaluator: &JobEvaluator, job: &Job) -> Option<Option<Evaluation>> {
     match (job.status, &job.extraction) {
