@@ -9,6 +9,7 @@ pub mod events;
 pub mod export;
 pub mod ingest;
 pub mod metrics;
+pub mod platform;
 pub mod model;
 pub mod store;
 

@@ -14,8 +14,8 @@ use crate::browser::{BrowserSession, DynBrowserDriver, SessionOptions};
 use crate::error::{Error, ErrorKind};
 use crate::events::{DynEventSink, Event};
 use crate::model::{
-    ArtifactId, Execution, Job, JobStatus, LogLevel, LogLine, NewArtifact, Session,
-    SessionError, SessionOutcome, SessionStatus,
+    ArtifactId, Execution, Job, JobStatus, LogLevel, LogLine, NewArtifact, Session, SessionError,
+    SessionOutcome, SessionStatus,
 };
 use crate::store::{AttemptResult, Claim, DynStore, NextStep};
 
@@ -54,7 +54,15 @@ pub(crate) async fn run_attempt(ctx: &AttemptContext, claim: Claim, cancel: Canc
         session,
         ..
     } = claim;
-    publish_transition(ctx, &execution, &job, &session, JobStatus::Queued, JobStatus::Running, None);
+    publish_transition(
+        ctx,
+        &execution,
+        &job,
+        &session,
+        JobStatus::Queued,
+        JobStatus::Running,
+        None,
+    );
     let started = Instant::now();
     let mut log = vec![line(
         LogLevel::Info,
@@ -81,10 +89,7 @@ pub(crate) async fn run_attempt(ctx: &AttemptContext, claim: Claim, cancel: Canc
     let elapsed_ms = started.elapsed().as_millis();
     let (next, outcome, evaluation) = match result {
         Ok((agent_outcome, spec)) => {
-            log.push(line(
-                LogLevel::Info,
-                format!("finished in {elapsed_ms} ms"),
-            ));
+            log.push(line(LogLevel::Info, format!("finished in {elapsed_ms} ms")));
             let evaluation = spec
                 .evaluator
                 .as_ref()
@@ -129,7 +134,11 @@ pub(crate) async fn run_attempt(ctx: &AttemptContext, claim: Claim, cancel: Canc
                 };
                 log.push(line(
                     LogLevel::Error,
-                    format!("{} error ({why}) after {elapsed_ms} ms: {}", err.kind(), err.message()),
+                    format!(
+                        "{} error ({why}) after {elapsed_ms} ms: {}",
+                        err.kind(),
+                        err.message()
+                    ),
                 ));
                 NextStep::Fail
             };
@@ -206,7 +215,8 @@ pub(crate) async fn run_attempt(ctx: &AttemptContext, claim: Claim, cancel: Canc
                 finished.job.status,
                 error_text,
             );
-            if finished.execution.status != execution.status && !finished.execution.status.is_active()
+            if finished.execution.status != execution.status
+                && !finished.execution.status.is_active()
             {
                 ctx.events.publish(Event::ExecutionStatus {
                     execution_id: execution.id,
@@ -332,11 +342,11 @@ async fn final_screenshot(
     browser: &mut dyn BrowserSession,
 ) -> Option<ArtifactId> {
     let format = ctx.config.screenshot_format;
-    let bytes = match tokio::time::timeout(Duration::from_secs(10), browser.screenshot(format)).await
-    {
-        Ok(Ok(bytes)) => bytes,
-        _ => return None,
-    };
+    let bytes =
+        match tokio::time::timeout(Duration::from_secs(10), browser.screenshot(format)).await {
+            Ok(Ok(bytes)) => bytes,
+            _ => return None,
+        };
     ctx.store
         .put_artifact(NewArtifact {
             job_id: Some(job.id),
@@ -392,4 +402,3 @@ fn publish_transition(
         at: Utc::now(),
     });
 }
-

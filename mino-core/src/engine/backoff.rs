@@ -67,8 +67,14 @@ mod tests {
         let mut rng = rand::rng();
         let delays: Vec<_> = (0..2000).map(|_| b.delay(1, &mut rng)).collect();
         assert!(delays.iter().all(|d| *d <= Duration::from_millis(1000)));
-        let low = delays.iter().filter(|d| **d < Duration::from_millis(250)).count();
-        let high = delays.iter().filter(|d| **d > Duration::from_millis(750)).count();
+        let low = delays
+            .iter()
+            .filter(|d| **d < Duration::from_millis(250))
+            .count();
+        let high = delays
+            .iter()
+            .filter(|d| **d > Duration::from_millis(750))
+            .count();
         // Uniform: each quarter holds about 500 of 2000.
         assert!((350..650).contains(&low), "low quarter {low}");
         assert!((350..650).contains(&high), "high quarter {high}");

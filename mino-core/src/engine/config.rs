@@ -60,5 +60,9 @@ pub fn default_worker_id() -> String {
         })
         .unwrap_or_else(|| "worker".to_owned());
     let suffix = uuid::Uuid::now_v7().simple().to_string();
-    format!("{host}-{}-{}", std::process::id(), &suffix[suffix.len() - 4..])
+    format!(
+        "{host}-{}-{}",
+        std::process::id(),
+        &suffix[suffix.len() - 4..]
+    )
 }

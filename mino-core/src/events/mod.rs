@@ -144,9 +144,10 @@ impl Event {
         }
     }
 
-    /// Whether the event may cross to other processes (frames are too large and too many).
+    /// Whether the event crosses to other processes. Frames are too large and too many;
+    /// stats are derived by each process from the transitions it sees.
     pub fn is_shared(&self) -> bool {
-        !matches!(self, Event::Frame { .. })
+        !matches!(self, Event::Frame { .. } | Event::Stats(_))
     }
 }
 
