@@ -1,0 +1,210 @@
+//! Which columns an export has, and the cells of one job's row.
+//!
+//! The tabular formats (CSV, Excel) share one column layout: `row_index`, `site_url`,
+//! `status`, `accuracy`, each input column, then for each output field `<field>` (the
+//! extracted value), `gt_<field>` (the ground truth) and `<field>_match` (the stored verdict).
+
+use std::borrow::Cow;
+
+use crate::evaluation::lookup;
+use crate::model::{Accuracy, Batch, ColumnRole, ColumnType, FieldType, Job, Project};
+
+/// One column of the layout that holds free values.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValueColumn {
+    /// The input column header or output field name.
+    pub name: String,
+    /// Whether values are numbers: plain numbers are then written as numbers (Excel) and
+    /// left as they are (CSV) instead of being neutralised.
+    pub numeric: bool,
+}
+
+/// The columns of an export.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportLayout {
+    /// A title for the export (the project's name), shown on the Excel summary sheet.
+    pub title: String,
+    /// Input columns, in file order.
+    pub inputs: Vec<ValueColumn>,
+    /// Output fields, in project order.
+    pub fields: Vec<ValueColumn>,
+}
+
+impl ExportLayout {
+    /// The layout of a project's jobs from the given batches: the inputs are those of the
+    /// batches' schemas (in the first batch's order, then new ones as they appear), numeric
+    /// when every batch detected them as integers or numbers; the fields are the project's,
+    /// numeric when of type number.
+    pub fn new(project: &Project, batches: &[Batch]) -> Self {
+        let mut inputs: Vec<ValueColumn> = Vec::new();
+        for batch in batches {
+            for column in &batch.columns {
+                if column.role != ColumnRole::Input {
+                    continue;
+                }
+                let numeric =
+                    matches!(column.column_type, ColumnType::Integer | ColumnType::Number);
+                match inputs.iter_mut().find(|c| c.name == column.name) {
+                    Some(existing) => existing.numeric &= numeric,
+                    None => inputs.push(ValueColumn {
+                        name: column.name.clone(),
+                        numeric,
+                    }),
+                }
+            }
+        }
+        let fields = project
+            .output_fields
+            .iter()
+            .map(|f| ValueColumn {
+                name: f.name.clone(),
+                numeric: f.field_type == FieldType::Number,
+            })
+            .collect();
+        ExportLayout {
+            title: project.name.clone(),
+            inputs,
+            fields,
+        }
+    }
+
+    /// The header row.
+    pub fn headers(&self) -> Vec<String> {
+        let mut headers: Vec<String> = ["row_index", "site_url", "status", "accuracy"]
+            .into_iter()
+            .map(str::to_owned)
+            .collect();
+        headers.extend(self.inputs.iter().map(|c| c.name.clone()));
+        for field in &self.fields {
+            headers.push(field.name.clone());
+            headers.push(format!("gt_{}", field.name));
+            headers.push(format!("{}_match", field.name));
+        }
+        headers
+    }
+
+    /// How many columns a row has.
+    pub fn width(&self) -> usize {
+        4 + self.inputs.len() + 3 * self.fields.len()
+    }
+
+    /// Fills `out` with the cells of one job's row (clearing it first).
+    pub(crate) fn row<'a>(&self, job: &'a Job, out: &mut Vec<Cell<'a>>) {
+        out.clear();
+        out.push(Cell::Index(job.row_index));
+        out.push(Cell::text(&job.site_url, false));
+        out.push(Cell::text(job.status.as_str(), false));
+        out.push(job.accuracy.map_or(Cell::Empty, Cell::Accuracy));
+        for input in &self.inputs {
+            out.push(
+                job.inputs
+                    .get(&input.name)
+                    .map_or(Cell::Empty, |v| Cell::text(v, input.numeric)),
+            );
+        }
+        for field in &self.fields {
+            let extracted = job
+                .extraction
+                .as_ref()
+                .and_then(|e| lookup(e, &field.name))
+                .and_then(|v| v.as_deref());
+            out.push(extracted.map_or(Cell::Empty, |v| Cell::text(v, field.numeric)));
+            let expected = lookup(&job.ground_truth, &field.name);
+            out.push(expected.map_or(Cell::Empty, |v| Cell::text(v, field.numeric)));
+            let verdict = job
+                .evaluation
+                .as_ref()
+                .and_then(|e| e.fields.iter().find(|f| f.field == field.name))
+                .map(|f| f.passed);
+            out.push(verdict.map_or(Cell::Empty, Cell::Match));
+        }
+    }
+}
+
+/// One cell of a row, before a format writes it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) enum Cell<'a> {
+    /// Nothing.
+    Empty,
+    /// The job's row index.
+    Index(u64),
+    /// A value from a website, a user or the CSV.
+    Text {
+        /// The value.
+        value: &'a str,
+        /// Whether the column holds numbers.
+        numeric: bool,
+    },
+    /// The job's verdict.
+    Accuracy(Accuracy),
+    /// One field's verdict.
+    Match(bool),
+}
+
+impl<'a> Cell<'a> {
+    fn text(value: &'a str, numeric: bool) -> Self {
+        if value.is_empty() {
+            Cell::Empty
+        } else {
+            Cell::Text { value, numeric }
+        }
+    }
+}
+
+/// Whether a spreadsheet would read `s` as a formula: it starts with `=`, `+`, `-`, `@`, a
+/// tab or a carriage return.
+pub fn is_formula_like(s: &str) -> bool {
+    matches!(
+        s.as_bytes().first(),
+        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r')
+    )
+}
+
+/// `s` made safe for a spreadsheet: prefixed with `'` when it would be read as a formula,
+/// so a website's text can never run as one.
+pub fn neutralise(s: &str) -> Cow<'_, str> {
+    if is_formula_like(s) {
+        Cow::Owned(format!("'{s}"))
+    } else {
+        Cow::Borrowed(s)
+    }
+}
+
+/// Whether `s` is a plain decimal number that a spreadsheet reads back exactly: an optional
+/// `-`, digits without a superfluous leading zero, an optional fraction, at most 15 digits.
+pub fn plain_number(s: &str) -> Option<f64> {
+    let digits = s.strip_prefix('-').unwrap_or(s);
+    let (int, frac) = match digits.split_once('.') {
+        Some((int, frac)) => (int, Some(frac)),
+        None => (digits, None),
+    };
+    let all_digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
+    let ok = all_digits(int)
+        && (int == "0" || !int.starts_with('0'))
+        && frac.is_none_or(all_digits)
+        && int.len() + frac.map_or(0, str::len) <= 15;
+    if ok {
+        s.parse().ok()
+    } else {
+        None
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn neutralises_formulas_and_reads_plain_numbers() {
+        assert_eq!(neutralise("=1+1"), "'=1+1");
+        assert_eq!(neutralise("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(neutralise("\tx"), "'\tx");
+        assert_eq!(neutralise("plain"), "plain");
+        assert_eq!(plain_number("-5"), Some(-5.0));
+        assert_eq!(plain_number("12.50"), Some(12.5));
+        assert_eq!(plain_number("007"), None);
+        assert_eq!(plain_number("-5+cmd"), None);
+        assert_eq!(plain_number("1e5"), None);
+        assert_eq!(plain_number("1234567890123456"), None);
+    }
+}

@@ -1,0 +1,92 @@
+//! Metrics of the jobs a store holds, paged through with a [`JobFilter`].
+
+use futures::stream::{self, StreamExt, TryStreamExt};
+use serde::{Deserialize, Serialize};
+use tracing::debug;
+
+use super::columns::AccuracyTally;
+use super::cost::{CostMetrics, CostTally};
+use crate::error::Result;
+use crate::model::{BatchMetrics, Job, JobFilter, JobId, Session};
+use crate::store::{Cursor, PageRequest, Store, MAX_PAGE_LIMIT};
+
+/// Jobs whose sessions are fetched at the same time.
+const SESSION_FETCHES: usize = 8;
+
+/// Accuracy and cost of a set of jobs.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct MetricsReport {
+    /// Accuracy per job and per column; `cost_usd` is the total cost.
+    pub metrics: BatchMetrics,
+    /// Tokens and cost per job, per execution and per correct field.
+    #[serde(default)]
+    pub cost: CostMetrics,
+}
+
+/// Accuracy and total cost of the jobs matching `filter` (see [`batch_report`]).
+pub async fn batch_metrics(store: &dyn Store, filter: &JobFilter) -> Result<BatchMetrics> {
+    Ok(batch_report(store, filter).await?.metrics)
+}
+
+/// Accuracy and cost of the jobs matching `filter`, paging through them 500 at a time.
+///
+/// # Behavior
+///
+/// - Accuracy comes from each job's stored evaluation (see [`AccuracyTally`]); columns come
+///   in first-seen order.
+/// - Cost comes from the sessions of each job that ever ran (has an `execution_id`); when
+///   the filter names an execution, only that execution's sessions count.
+/// - Sessions are read per job with [`Store::list_sessions`], a few jobs at a time: the
+///   store has no aggregate query for usage yet.
+pub async fn batch_report(store: &dyn Store, filter: &JobFilter) -> Result<MetricsReport> {
+    let mut accuracy = AccuracyTally::new();
+    let mut cost = CostTally::new(filter.execution_id);
+    let mut cursor: Option<Cursor> = None;
+    loop {
+        let page = store
+            .list_jobs(filter, PageRequest::new(MAX_PAGE_LIMIT, cursor)?)
+            .await?;
+        for job in &page.data {
+            accuracy.add_job(job);
+        }
+        let ran: Vec<JobId> = page
+            .data
+            .iter()
+            .filter(|j: &&Job| j.execution_id.is_some())
+            .map(|j| j.id)
+            .collect();
+        let sessions: Vec<Vec<Session>> = stream::iter(ran)
+            .map(|job| job_sessions(store, job))
+            .buffered(SESSION_FETCHES)
+            .try_collect()
+            .await?;
+        for job_sessions in &sessions {
+            cost.add_job_sessions(job_sessions);
+        }
+        debug!(jobs = page.data.len(), "metrics: counted a page of jobs");
+        match page.next_cursor {
+            Some(next) => cursor = Some(Cursor::decode(&next)?),
+            None => break,
+        }
+    }
+    let cost = cost.metrics(accuracy.fields_passed());
+    let mut metrics = accuracy.metrics();
+    metrics.cost_usd = cost.cost_usd;
+    Ok(MetricsReport { metrics, cost })
+}
+
+/// Every session of one job.
+async fn job_sessions(store: &dyn Store, job: JobId) -> Result<Vec<Session>> {
+    let mut all = Vec::new();
+    let mut cursor = None;
+    loop {
+        let page = store
+            .list_sessions(job, PageRequest::new(MAX_PAGE_LIMIT, cursor)?)
+            .await?;
+        all.extend(page.data);
+        match page.next_cursor {
+            Some(next) => cursor = Some(Cursor::decode(&next)?),
+            None => return Ok(all),
+        }
+    }
+}
