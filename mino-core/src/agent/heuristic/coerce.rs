@@ -55,7 +55,9 @@ pub(crate) fn coerce(
         Concept::Company => company(&text),
         Concept::Address => bounded(&text, 5, 250).filter(|t| t.chars().any(char::is_alphabetic)),
         Concept::Description => bounded(&text, 1, 2000),
-        Concept::Sku => bounded(&text, 1, 60).filter(|t| t.split_whitespace().count() <= 3),
+        // A code has a digit and no more than a few parts: "DJ-FF24-050", "6540021".
+        Concept::Sku => bounded(&text, 1, 40)
+            .filter(|t| t.split_whitespace().count() <= 2 && t.chars().any(|c| c.is_ascii_digit())),
         Concept::Other if spec.field_type == FieldType::Number => {
             patterns::numbers(&text).into_iter().next().map(|h| h.text)
         }

@@ -40,7 +40,7 @@ static MONTH_DAY_YEAR: LazyLock<Regex> = LazyLock::new(|| {
 });
 static DAY_MONTH_YEAR: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(&format!(
-        r"(?i)\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s*[-–]\s*\d{{1,2}}(?:st|nd|rd|th)?)?\.?\s+(?:of\s+)?{MONTH},?\s+(\d{{4}})\b"
+        r"(?i)\b(\d{{1,2}})(?:st|nd|rd|th)?(?:\s*[-–]\s*(?:[a-z]+day\s+)?\d{{1,2}}(?:st|nd|rd|th)?)?\.?\s+(?:of\s+)?{MONTH},?\s+(\d{{4}})\b"
     ))
     .expect("valid date regex")
 });
@@ -168,6 +168,10 @@ mod tests {
         );
         assert_eq!(iso("June 12–14, 2025").as_deref(), Some("2025-06-12"));
         assert_eq!(iso("12-14 June 2025").as_deref(), Some("2025-06-12"));
+        assert_eq!(
+            iso("Friday 15 – Sunday 17 August 2025").as_deref(),
+            Some("2025-08-15")
+        );
         assert_eq!(iso("03/05/2024").as_deref(), Some("2024-03-05"));
         assert_eq!(
             first_iso_date("03/05/2024", DayOrder::DayFirst).as_deref(),

@@ -159,6 +159,8 @@ const SYNONYMS: &[(Concept, &[(&str, f32)])] = &[
             ("headquarters", 0.8),
             ("office", 0.7),
             ("visit us", 0.8),
+            ("registered office", 1.0),
+            ("head office", 1.0),
             ("where", 0.7),
             ("venue", 0.7),
         ],
@@ -181,7 +183,8 @@ const SYNONYMS: &[(Concept, &[(&str, f32)])] = &[
             ("seller", 0.7),
             ("vendor", 0.8),
             ("firm", 0.9),
-            ("site name", 0.6),
+            // A site's name is often a brand; the pattern rule uses it as a last resort.
+            ("site name", 0.45),
             ("organizer", 0.7),
         ],
     ),
@@ -232,8 +235,8 @@ const VETOES: &[(Concept, &[&str])] = &[
     (
         Concept::Price,
         &[
-            "old", "was", "compare", "original", "regular", "list", "shipping", "delivery", "tax",
-            "high", "currency", "valid", "msrp",
+            "old", "was", "compare", "original", "regular", "shipping", "delivery", "tax", "high",
+            "currency", "valid", "msrp",
         ],
     ),
     (
@@ -293,17 +296,17 @@ impl FieldSpec {
 
     /// How surely a key or label (as tokens) names this field, 0.0–1.0.
     pub(crate) fn key_score(&self, key: &[String]) -> f32 {
-        let key: Vec<&str> = key.iter().map(String::as_str).collect();
+        let key: Vec<&str> = key.iter().map(|t| singular(t)).collect();
         if key.is_empty() {
             return 0.0;
         }
         if self.vetoed(&key) {
             return 0.0;
         }
-        let name: Vec<&str> = self.name_tokens.iter().map(String::as_str).collect();
+        let name: Vec<&str> = self.name_tokens.iter().map(|t| singular(t)).collect();
         let mut best = phrase_score(&key, &name, 1.0);
         for (phrase, weight) in self.synonyms() {
-            let syn: Vec<&str> = phrase.split(' ').collect();
+            let syn: Vec<&str> = phrase.split(' ').map(singular).collect();
             best = best.max(phrase_score(&key, &syn, *weight));
         }
         // The description names the field in the user's words ("the date it was published").
@@ -315,7 +318,7 @@ impl FieldSpec {
         if !meaningful.is_empty()
             && meaningful
                 .iter()
-                .all(|t| self.desc_tokens.iter().any(|d| d == t))
+                .all(|t| self.desc_tokens.iter().any(|d| singular(d) == *t))
         {
             best = best.max(0.7);
         }
@@ -337,9 +340,9 @@ impl FieldSpec {
         };
         // A word the user put in the field's own name is never a veto ("end_date").
         key.iter().any(|t| {
-            vetoes.contains(t)
-                && !self.name_tokens.iter().any(|n| n == t)
-                && !self.desc_tokens.iter().any(|n| n == t)
+            vetoes.iter().any(|v| singular(v) == *t)
+                && !self.name_tokens.iter().any(|n| singular(n) == *t)
+                && !self.desc_tokens.iter().any(|n| singular(n) == *t)
         })
     }
 
@@ -347,8 +350,27 @@ impl FieldSpec {
     pub(crate) fn is_typed(&self) -> bool {
         matches!(
             self.concept,
-            Concept::Price | Concept::Date | Concept::Email | Concept::Phone | Concept::Url
+            Concept::Price
+                | Concept::Date
+                | Concept::Email
+                | Concept::Phone
+                | Concept::Url
+                | Concept::Sku
         ) || self.field_type == FieldType::Number
+    }
+}
+
+/// The singular of a plural-looking word (`dates` → `date`), so labels match either way.
+fn singular(word: &str) -> &str {
+    let plural = word.len() > 3
+        && word.ends_with('s')
+        && !word.ends_with("ss")
+        && !word.ends_with("us")
+        && !word.ends_with("is");
+    if plural {
+        &word[..word.len() - 1]
+    } else {
+        word
     }
 }
 
@@ -401,11 +423,11 @@ fn concept_of(field_type: FieldType, name: &[String], desc: &[String]) -> Concep
 }
 
 fn best_concept(words: &[String]) -> Option<(Concept, f32)> {
-    let words: Vec<&str> = words.iter().map(String::as_str).collect();
+    let words: Vec<&str> = words.iter().map(|t| singular(t)).collect();
     let mut best: Option<(Concept, f32)> = None;
     for (concept, synonyms) in SYNONYMS {
         for (phrase, weight) in *synonyms {
-            let syn: Vec<&str> = phrase.split(' ').collect();
+            let syn: Vec<&str> = phrase.split(' ').map(singular).collect();
             let score = if words == syn.as_slice() {
                 *weight
             } else if contains_run(&words, &syn) {
@@ -490,6 +512,8 @@ mod tests {
 
     #[test]
     fn a_word_in_the_field_name_is_no_veto() {
+        let date = spec("date", FieldType::Date, "");
+        assert!(date.key_score(&t("Dates")) >= 0.99);
         let end = spec("end_date", FieldType::Date, "");
         assert!(end.key_score(&t("endDate")) >= 0.99);
     }

@@ -15,59 +15,66 @@ use super::text::{element_text, tokens};
 static LINKS: LazyLock<Selector> =
     LazyLock::new(|| Selector::parse("a[href]").expect("valid selector"));
 
-/// Link words that lead to pages holding each kind of field.
-fn link_words(concept: Concept) -> &'static [&'static str] {
+/// Link words that lead to pages holding each kind of field, with how surely they do.
+fn link_words(concept: Concept) -> &'static [(&'static str, f32)] {
     match concept {
         Concept::Email | Concept::Phone | Concept::Address => &[
-            "contact",
-            "contact us",
-            "contacts",
-            "kontakt",
-            "contacto",
-            "get in touch",
-            "reach us",
-            "find us",
-            "locations",
-            "location",
-            "visit",
-            "support",
-            "imprint",
-            "impressum",
-            "legal notice",
-            "help",
+            ("contact", 1.0),
+            ("contact us", 1.0),
+            ("contacts", 1.0),
+            ("kontakt", 1.0),
+            ("contacto", 1.0),
+            ("get in touch", 1.0),
+            ("reach us", 0.9),
+            ("find us", 0.9),
+            ("imprint", 0.9),
+            ("impressum", 0.9),
+            ("locations", 0.8),
+            ("location", 0.8),
+            ("offices", 0.8),
+            ("legal notice", 0.8),
+            ("visit", 0.7),
+            ("support", 0.7),
+            ("help", 0.6),
         ],
         Concept::Company => &[
-            "about",
-            "about us",
-            "company",
-            "who we are",
-            "our story",
-            "imprint",
-            "impressum",
-            "legal notice",
-            "legal",
+            ("about", 1.0),
+            ("about us", 1.0),
+            ("company", 0.9),
+            ("who we are", 0.9),
+            ("our story", 0.8),
+            ("imprint", 0.9),
+            ("impressum", 0.9),
+            ("legal notice", 0.8),
+            ("legal", 0.6),
         ],
         Concept::Author => &[
-            "about",
-            "team",
-            "staff",
-            "authors",
-            "people",
-            "masthead",
-            "contributors",
+            ("about", 0.7),
+            ("team", 0.8),
+            ("staff", 0.8),
+            ("authors", 1.0),
+            ("people", 0.7),
+            ("masthead", 0.8),
+            ("contributors", 0.9),
         ],
         Concept::Price => &[
-            "pricing", "prices", "price", "plans", "tickets", "rates", "buy",
+            ("pricing", 1.0),
+            ("prices", 1.0),
+            ("price", 1.0),
+            ("plans", 0.8),
+            ("tickets", 0.8),
+            ("rates", 0.8),
+            ("buy", 0.6),
         ],
         Concept::Date => &[
-            "events",
-            "schedule",
-            "calendar",
-            "dates",
-            "programme",
-            "program",
+            ("events", 0.8),
+            ("schedule", 0.8),
+            ("calendar", 0.8),
+            ("dates", 0.9),
+            ("programme", 0.7),
+            ("program", 0.7),
         ],
-        Concept::Title | Concept::Description => &["about"],
+        Concept::Title | Concept::Description => &[("about", 0.6)],
         Concept::Url | Concept::Sku | Concept::Other => &[],
     }
 }
@@ -121,7 +128,7 @@ pub(crate) fn choose_link(
             a.value().attr("aria-label").unwrap_or("")
         );
         let text_tokens = tokens(&label);
-        let href_tokens = href_words(&url);
+        let href_tokens = href_words(&url, site.unwrap_or(base));
         let mut score = 0.0f32;
         let mut fields = Vec::new();
         for spec in missing {
@@ -131,8 +138,8 @@ pub(crate) fn choose_link(
                 score = score.max(s);
             }
         }
-        // Each further field the link serves makes it a little better.
-        score += 0.05 * fields.len().saturating_sub(1) as f32;
+        // A link that promises more of the missing fields is the better one to spend a visit on.
+        score += 0.1 * fields.len().saturating_sub(1) as f32;
         let meaningful: Vec<&String> = text_tokens
             .iter()
             .filter(|t| t.len() >= 4 && !COMMON.contains(&t.as_str()))
@@ -158,25 +165,28 @@ pub(crate) fn choose_link(
 }
 
 fn field_link_score(spec: &FieldSpec, text: &[String], href: &[String]) -> f32 {
-    let mut phrases: Vec<Vec<String>> =
-        link_words(spec.concept).iter().map(|w| tokens(w)).collect();
-    let own: Vec<String> = spec
+    let mut phrases: Vec<(Vec<String>, f32)> = link_words(spec.concept)
+        .iter()
+        .map(|(w, weight)| (tokens(w), *weight))
+        .collect();
+    let own = spec
         .name_tokens
         .iter()
         .chain(&spec.desc_tokens)
-        .filter(|t| t.len() >= 3 && !COMMON.contains(&t.as_str()))
-        .cloned()
-        .collect();
-    phrases.extend(own.into_iter().map(|t| vec![t]));
+        .filter(|t| t.len() >= 3 && !COMMON.contains(&t.as_str()));
+    phrases.extend(own.map(|t| (vec![t.clone()], 1.0)));
     let mut best = 0.0f32;
-    for phrase in &phrases {
-        if text == phrase.as_slice() {
-            best = best.max(1.0);
+    for (phrase, weight) in &phrases {
+        let s = if text == phrase.as_slice() {
+            1.0
         } else if text.len() <= 5 && text.windows(phrase.len()).any(|w| w == phrase.as_slice()) {
-            best = best.max(0.9);
+            0.9
         } else if href.windows(phrase.len()).any(|w| w == phrase.as_slice()) {
-            best = best.max(0.8);
-        }
+            0.8
+        } else {
+            0.0
+        };
+        best = best.max(s * weight);
     }
     best
 }
@@ -232,9 +242,15 @@ fn is_visited(url: &Url, current: &Url, visited: &[String]) -> bool {
     })
 }
 
-/// The words of a URL's path: `/company/contact-us.html` → `company contact us`.
-fn href_words(url: &Url) -> Vec<String> {
-    let path = url.path();
+/// The words of a link's path below the site: `/company/contact-us.html` →
+/// `company contact us`. For `file:` sites only the part below the site's directory counts,
+/// so the folder a site is stored in says nothing about its links.
+fn href_words(url: &Url, site: &Url) -> Vec<String> {
+    let mut path = url.path();
+    if url.scheme() == "file" {
+        let dir = site.path().rsplit_once('/').map_or("", |(d, _)| d);
+        path = path.strip_prefix(dir).unwrap_or(path);
+    }
     let path = path
         .rsplit_once('.')
         .filter(|(_, ext)| ext.len() <= 4 && !ext.contains('/'))

@@ -23,20 +23,28 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
         .expect("valid email regex")
 });
 static PHONE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(
-        r"(?:\+\s?)?(?:\(\d{1,5}\)[\s./-]?)?\d+(?:[\s./-]{1,2}\(?\d+\)?\d*){0,6}",
-    )
-    .expect("valid phone regex")
+    Regex::new(r"(?:\+\s?)?(?:\(\d{1,5}\)[\s./-]?)?\d+(?:[\s./-]{1,2}\(?\d+\)?\d*){0,6}")
+        .expect("valid phone regex")
 });
 static URL: LazyLock<Regex> =
     LazyLock::new(|| Regex::new(r#"(?i)\bhttps?://[^\s<>"'()]+"#).expect("valid url regex"));
 static COPYRIGHT: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"(?i)(?:©|\(c\)|\bcopyright\b)\s*(?:©\s*)?(?:(?:19|20)\d{2}(?:\s*[-–]\s*(?:19|20)\d{2})?\s*,?\s*)?(.+)")
+    Regex::new(r"(?i)(?:©|(?:^|[\s,;])\(c\)|\bcopyright\b)\s*(?:©\s*)?(?:(?:19|20)\d{2}(?:\s*[-–]\s*(?:19|20)\d{2})?\s*,?\s*)?(.+)")
         .expect("valid copyright regex")
+});
+static TRAILING_YEAR: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"[\s,]*(?:19|20)\d{2}(?:\s*[-–]\s*(?:19|20)\d{2})?$").expect("valid year regex")
+});
+static LEGAL_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?:[\p{Lu}][\p{L}\p{N}&'.-]*,?\s+(?:&\s+)?){0,5}",
+        r"(?:GmbH|AG|Ltd\.?|Limited|LLC|LLP|PLLC|Inc\.?|Corp\.?|PLC|plc|B\.V\.|N\.V\.|S\.A\.|SAS|Pty\.? Ltd\.?|Co\.|PC|CIC|KG|Oy|AB|ApS)(?:\s|$|[,·|])",
+    ))
+    .expect("valid legal name regex")
 });
 static STREET: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
-        r"(?i)\b\d{1,5}[a-z]?\s+(?:[\w'.-]+\s+){0,4}(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|way|court|ct|place|pl|square|sq|parkway|pkwy|highway|hwy|terrace|plaza|alley|circle|row)\b\.?",
+        r"(?i)\b\d{1,5}[a-z]?\s+(?:[\w'.-]+\s+){1,4}(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|way|court|ct|place|pl|square|sq|parkway|pkwy|highway|hwy|terrace|plaza|alley|circle|row)\b\.?",
         r"|(?i)\b[\p{L}][\p{L}.-]*(?:straße|strasse|str\.|weg|gasse|platz|allee|straat|gracht|laan|vej|gatan|gade)\s+\d{1,4}[a-z]?\b",
     ))
     .expect("valid street regex")
@@ -140,8 +148,27 @@ pub(crate) fn urls(text: &str) -> Vec<Hit> {
 /// → `Northwind Traders Ltd.`.
 pub(crate) fn copyright_holder(text: &str) -> Option<String> {
     let caps = COPYRIGHT.captures(text)?;
+    let mark = caps.get(0)?.start();
     let mut rest = caps.get(1)?.as_str();
-    for stop in ["all rights", "|", "•", "·", " - ", " – ", " — "] {
+    // "Acme Corp © 2024": the holder comes first when nothing but a year follows the mark.
+    if !rest.chars().any(char::is_alphabetic) {
+        rest = text[..mark].trim();
+        rest = rest.rsplit(['|', '•', '·']).next().unwrap_or(rest);
+    }
+    for stop in [
+        "all rights",
+        "|",
+        "•",
+        "·",
+        " - ",
+        " – ",
+        " — ",
+        ", a ",
+        ", an ",
+        ", the ",
+        " is a ",
+        " powered by",
+    ] {
         if let Some(i) = rest.to_lowercase().find(stop) {
             rest = &rest[..i];
         }
@@ -156,6 +183,8 @@ pub(crate) fn copyright_holder(text: &str) -> Option<String> {
         }
     }
     let name = rest[..end].trim().trim_end_matches([',', ';']).trim();
+    let name = TRAILING_YEAR.replace(name, "");
+    let name = name.trim().trim_end_matches(',').trim();
     let name = name
         .strip_suffix('.')
         .filter(|n| !is_company_abbreviation(n.rsplit(' ').next().unwrap_or("")))
@@ -185,16 +214,33 @@ fn is_company_abbreviation(word: &str) -> bool {
     )
 }
 
-/// A street address on one line: from the house number (or street name) to the line end.
-pub(crate) fn street_address(text: &str) -> Option<Hit> {
-    let m = STREET.find(text)?;
-    Some(Hit {
-        start: m.start(),
-        text: text[m.start()..].trim().to_owned(),
+/// A name with a legal form: `Radhaus Berlin GmbH`, `Front Range Motors LLC`.
+pub(crate) fn legal_name(text: &str) -> Option<String> {
+    LEGAL_NAME.find_iter(text).find_map(|m| {
+        let name = m.as_str().trim().trim_end_matches([',', '·', '|']).trim();
+        // The form alone ("Inc.") or a form after a lower-case word is not a name.
+        (name.split_whitespace().count() >= 2).then(|| name.to_owned())
     })
 }
 
-/// Whether a line holds a postal code (US ZIP, European, UK).
+/// A street address on one line: from the house number (or street name) to the end of the
+/// line or the next separator (`·`, `|`, `•`).
+pub(crate) fn street_address(text: &str) -> Option<Hit> {
+    let m = STREET.find(text)?;
+    let rest = &text[m.start()..];
+    let end = [" · ", " | ", " • ", "·", "|", "•"]
+        .iter()
+        .filter_map(|sep| rest.find(sep))
+        .min()
+        .unwrap_or(rest.len());
+    Some(Hit {
+        start: m.start(),
+        text: rest[..end].trim().to_owned(),
+    })
+}
+
+/// Whether a line holds a postal code (US ZIP, European, UK). A street line's own house
+/// number is not one: pass the text after it.
 pub(crate) fn has_postal_code(text: &str) -> bool {
     POSTAL.is_match(text)
 }
@@ -236,7 +282,9 @@ mod tests {
     #[test]
     fn phones_have_shape_and_are_not_dates() {
         assert_eq!(
-            texts(phones("Call +1 (415) 555-0132 or 020 7946 0958. +44 (0)20 7946 0958")),
+            texts(phones(
+                "Call +1 (415) 555-0132 or 020 7946 0958. +44 (0)20 7946 0958"
+            )),
             ["+1 (415) 555-0132", "020 7946 0958", "+44 (0)20 7946 0958"]
         );
         assert!(phones("Posted 2024-03-05, item 1234567, $1234567").is_empty());
@@ -257,6 +305,18 @@ mod tests {
             copyright_holder("(c) Acme. Made with love.").as_deref(),
             Some("Acme")
         );
+        assert_eq!(
+            copyright_holder("Hollis & Grant Landscape Architects, PC © 2024").as_deref(),
+            Some("Hollis & Grant Landscape Architects, PC")
+        );
+        assert_eq!(
+            copyright_holder("© Loom & Thread 2024").as_deref(),
+            Some("Loom & Thread")
+        );
+        assert_eq!(
+            copyright_holder("© 2024 Westside Food Bank, a 501(c)(3) nonprofit.").as_deref(),
+            Some("Westside Food Bank")
+        );
     }
 
     #[test]
@@ -266,7 +326,19 @@ mod tests {
             Some("221B Baker Street, London NW1 6XE".to_owned())
         );
         assert!(street_address("Hauptstraße 12").is_some());
+        assert_eq!(
+            street_address("Shop · 912 Alder St, Portland, OR 97205 · (503) 555-0110")
+                .map(|h| h.text),
+            Some("912 Alder St, Portland, OR 97205".to_owned())
+        );
+        assert_eq!(
+            legal_name("Radhaus Berlin GmbH · Oranienstraße 164").as_deref(),
+            Some("Radhaus Berlin GmbH")
+        );
+        assert_eq!(legal_name("we are not Inc. anything"), None);
         assert!(street_address("We have 3 great products").is_none());
         assert!(has_postal_code("Springfield, IL 62704"));
+        assert!(street_address("MPG 26 city / 33 hwy").is_none());
+        assert_eq!(copyright_holder("a 501(c)(3) nonprofit"), None);
     }
 }

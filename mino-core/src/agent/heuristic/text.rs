@@ -138,6 +138,7 @@ pub(crate) fn is_block_tag(name: &str) -> bool {
             | "ul"
             | "option"
             | "button"
+            | "center"
     )
 }
 

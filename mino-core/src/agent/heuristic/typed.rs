@@ -4,6 +4,7 @@
 
 use std::sync::LazyLock;
 
+use regex::Regex;
 use scraper::{ElementRef, Html, Node, Selector};
 
 use super::coerce::Origin;
@@ -16,6 +17,16 @@ use super::text::{element_text, excerpt};
 
 static LINKS: LazyLock<Selector> =
     LazyLock::new(|| Selector::parse("a[href]").expect("valid selector"));
+static SITE_NAME: LazyLock<Selector> = LazyLock::new(|| {
+    Selector::parse(
+        r#"meta[property="og:site_name"][content], meta[name="application-name"][content]"#,
+    )
+    .expect("valid selector")
+});
+static BY_NAME: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"\b[Bb]y\s+(\p{Lu}[\p{L}'’.-]+(?:\s+(?:\p{Lu}[\p{L}'’.-]+|van|von|de|der|la|le|da|di|del|bin)){1,4})")
+        .expect("valid byline regex")
+});
 static TIMES: LazyLock<Selector> =
     LazyLock::new(|| Selector::parse("time").expect("valid selector"));
 
@@ -38,8 +49,8 @@ const SYSTEM_MAILBOXES: &[&str] = &[
 /// Words that make a date something else than the one asked for.
 const UPDATE_WORDS: &[&str] = &["updated", "modified", "edited", "revised", "last"];
 
-/// Words around a price that make it a threshold, a saving or a fee, not the price.
-const PRICE_CONTEXT: &[&str] = &[
+/// Words before a price that make it a threshold, a saving or an old price.
+const PRICE_BEFORE: &[&str] = &[
     "over",
     "above",
     "save",
@@ -55,12 +66,24 @@ const PRICE_CONTEXT: &[&str] = &[
     "under",
     "spend",
     "up to",
-    "off",
     "discount",
     "deposit",
     "fee",
+    "payments of",
+];
+
+/// Words after a price that make it a saving, a fee or an instalment.
+const PRICE_AFTER: &[&str] = &[
+    "off",
+    "discount",
+    "shipping",
+    "delivery",
+    "fee",
+    "deposit",
     "per month",
     "/mo",
+    "a month",
+    "monthly",
 ];
 
 /// Candidates for `spec` found by shape, best first.
@@ -76,7 +99,12 @@ pub(crate) fn candidates(
         Concept::Date => dates(doc, lines, order),
         Concept::Price => prices(lines),
         Concept::Address => addresses(lines),
-        Concept::Company => copyrights(lines),
+        Concept::Company => {
+            let mut out = copyrights(lines);
+            out.extend(legal_names(lines));
+            out.extend(site_names(doc));
+            out
+        }
         Concept::Author => bylines(lines),
         Concept::Url => lines
             .iter()
@@ -111,8 +139,9 @@ fn zone_rank(zone: Zone) -> Option<u8> {
     }
 }
 
-/// `mailto:`/`tel:` links first, then the same shape in text, content before footer before
-/// header, and system mailboxes last.
+/// `mailto:`/`tel:` links first (a link is a deliberate way to reach someone; an address in
+/// running text is often for one purpose only), then the same shape in text; within each,
+/// content before footer before header; system mailboxes last.
 fn contact_links(
     doc: &Html,
     lines: &[Line],
@@ -137,7 +166,7 @@ fn contact_links(
             rule,
             &format!("<a href=\"{href}\">{}</a>", element_text(a)),
         );
-        found.push(((is_system(href), rank, 0, i), c));
+        found.push(((is_system(href), 0, rank, i), c));
     }
     for (i, line) in lines.iter().enumerate() {
         let Some(rank) = zone_rank(line.zone) else {
@@ -145,7 +174,7 @@ fn contact_links(
         };
         for hit in find(&line.text) {
             let system = is_system(&hit.text);
-            found.push(((system, rank, 1, i), candidate(hit.text, rule, &line.text)));
+            found.push(((system, 1, rank, i), candidate(hit.text, rule, &line.text)));
         }
     }
     found.sort_by_key(|(k, _)| *k);
@@ -181,18 +210,26 @@ fn phone_in_context(text: &str) -> Vec<patterns::Hit> {
                 .into_iter()
                 .rev()
                 .collect();
-            !recent.contains("fax")
-                && (says_phone || h.text.starts_with('+') || h.text.starts_with('('))
+            // "1-800-555-0199" reads as a phone number without a word saying so.
+            let separators = h.text.matches(['-', '.']).count();
+            let digits = h.text.chars().filter(char::is_ascii_digit).count();
+            let written_like_phone = h.text.starts_with('+')
+                || h.text.starts_with('(')
+                || (digits >= 10 && separators >= 2);
+            !recent.contains("fax") && (says_phone || written_like_phone)
         })
         .collect()
 }
 
 fn dates(doc: &Html, lines: &[Line], order: DayOrder) -> Vec<Candidate> {
-    let mut out = Vec::new();
-    for time in doc.select(&TIMES) {
-        if !matches!(zone_of(time), Some(Zone::Main | Zone::Header)) {
-            continue;
-        }
+    // Content before header; within a zone, <time> elements before dates in text.
+    let mut found: Vec<((u8, u8, usize), Candidate)> = Vec::new();
+    for (i, time) in doc.select(&TIMES).enumerate() {
+        let rank = match zone_of(time) {
+            Some(Zone::Main) => 0,
+            Some(Zone::Header) => 1,
+            _ => continue,
+        };
         let markers = format!(
             "{} {} {}",
             time.value().attr("class").unwrap_or(""),
@@ -210,14 +247,16 @@ fn dates(doc: &Html, lines: &[Line], order: DayOrder) -> Vec<Candidate> {
             .unwrap_or_else(|| element_text(time));
         let mut c = candidate(raw, "pattern:time", &time.html());
         c.origin = Origin::Exact;
-        out.push(c);
+        found.push(((rank, 0, i), c));
     }
-    for line in lines
-        .iter()
-        .filter(|l| matches!(l.zone, Zone::Main | Zone::Header))
-    {
-        for found in find_dates(&line.text, order) {
-            let before = line.text[..found.start].to_lowercase();
+    for (i, line) in lines.iter().enumerate() {
+        let rank = match line.zone {
+            Zone::Main => 0,
+            Zone::Header => 1,
+            _ => continue,
+        };
+        for date in find_dates(&line.text, order) {
+            let before = line.text[..date.start].to_lowercase();
             let tail: String = before
                 .chars()
                 .rev()
@@ -229,14 +268,16 @@ fn dates(doc: &Html, lines: &[Line], order: DayOrder) -> Vec<Candidate> {
             if UPDATE_WORDS.iter().any(|w| tail.contains(w)) {
                 continue;
             }
-            out.push(candidate(
-                line.text[found.start..found.end].to_owned(),
+            let c = candidate(
+                line.text[date.start..date.end].to_owned(),
                 "pattern:date",
                 &line.text,
-            ));
+            );
+            found.push(((rank, 1, i), c));
         }
     }
-    out
+    found.sort_by_key(|(k, _)| *k);
+    found.into_iter().map(|(_, c)| c).collect()
 }
 
 /// The text just before an element among its siblings ("Updated" before a `<time>`).
@@ -292,8 +333,9 @@ fn prices(lines: &[Line]) -> Vec<Candidate> {
                 .chars()
                 .take(12)
                 .collect();
-            let context = format!("{before} | {after}");
-            if PRICE_CONTEXT.iter().any(|w| has_word(&context, w)) {
+            if PRICE_BEFORE.iter().any(|w| has_word(&before, w))
+                || PRICE_AFTER.iter().any(|w| has_word(&after, w))
+            {
                 continue;
             }
             let before_h1 = h1.is_some_and(|h| i < h);
@@ -360,7 +402,8 @@ fn addresses(lines: &[Line]) -> Vec<Candidate> {
             continue;
         };
         let mut value = hit.text;
-        if !patterns::has_postal_code(&value) {
+        let after_number = value.split_once(' ').map_or("", |(_, rest)| rest);
+        if !patterns::has_postal_code(after_number) {
             if let Some(next) = lines
                 .get(i + 1)
                 .filter(|n| n.group == line.group && patterns::has_postal_code(&n.text))
@@ -390,9 +433,45 @@ fn copyrights(lines: &[Line]) -> Vec<Candidate> {
     found.into_iter().map(|(_, c)| c).collect()
 }
 
-/// Bylines: lines marked as the author's, or starting with "By", that read as a name.
+/// Names with a legal form (`… GmbH`, `… LLC`) in the footer, then anywhere in the content.
+fn legal_names(lines: &[Line]) -> Vec<Candidate> {
+    let mut found: Vec<(u8, Candidate)> = lines
+        .iter()
+        .filter_map(|l| {
+            let rank = match l.zone {
+                Zone::Footer => 0,
+                Zone::Main | Zone::Header => 1,
+                _ => return None,
+            };
+            let name = patterns::legal_name(&l.text)?;
+            Some((rank, candidate(name, "pattern:legal-name", &l.text)))
+        })
+        .collect();
+    found.sort_by_key(|(r, _)| *r);
+    found.into_iter().map(|(_, c)| c).collect()
+}
+
+/// The site's own name (`og:site_name`, `application-name`): often a brand rather than the
+/// company, so it comes after every other sign of the company.
+fn site_names(doc: &Html) -> Vec<Candidate> {
+    doc.select(&SITE_NAME)
+        .filter_map(|m| {
+            let key = m
+                .value()
+                .attr("property")
+                .or_else(|| m.value().attr("name"))?;
+            let content = m.value().attr("content")?;
+            let mut c = candidate(content.to_owned(), &format!("meta:{key}"), content);
+            c.origin = Origin::Exact;
+            Some(c)
+        })
+        .collect()
+}
+
+/// Bylines: lines marked as the author's, lines starting with "By", and short lines saying
+/// "… by Jane Doe" (`Posted on 3 May by Jane Doe`), when what follows reads as a name.
 fn bylines(lines: &[Line]) -> Vec<Candidate> {
-    let mut found: Vec<(bool, Candidate)> = Vec::new();
+    let mut found: Vec<(u8, Candidate)> = Vec::new();
     for line in lines
         .iter()
         .filter(|l| matches!(l.zone, Zone::Main | Zone::Header) && l.heading.is_none())
@@ -402,18 +481,27 @@ fn bylines(lines: &[Line]) -> Vec<Candidate> {
             .iter()
             .find(|p| lower.starts_with(*p))
             .map(|p| &line.text[p.len()..]);
-        let name_part = match (by, line.author_hint) {
-            (Some(rest), _) => rest,
-            (None, true) => line.text.as_str(),
-            (None, false) => continue,
-        };
-        if !looks_like_name(name_part) {
-            continue;
+        match (by, line.author_hint) {
+            (Some(rest), hint) if looks_like_name(rest) => {
+                let c = candidate(line.text.clone(), "pattern:byline", &line.text);
+                found.push((if hint { 0 } else { 1 }, c));
+            }
+            (None, true) if looks_like_name(&line.text) => {
+                found.push((
+                    0,
+                    candidate(line.text.clone(), "pattern:byline", &line.text),
+                ));
+            }
+            _ => {
+                if line.text.split_whitespace().count() > 15 {
+                    continue;
+                }
+                if let Some(name) = BY_NAME.captures(&line.text).and_then(|c| c.get(1)) {
+                    let c = candidate(name.as_str().to_owned(), "pattern:byline", &line.text);
+                    found.push((2, c));
+                }
+            }
         }
-        found.push((
-            !line.author_hint,
-            candidate(line.text.clone(), "pattern:byline", &line.text),
-        ));
     }
     found.sort_by_key(|(k, _)| *k);
     found.into_iter().map(|(_, c)| c).collect()
@@ -450,6 +538,8 @@ fn looks_like_name(text: &str) -> bool {
                     | "al"
                     | "bin"
                     | "ter"
+                    | "and"
+                    | "&"
             )
     })
 }
@@ -525,8 +615,18 @@ mod tests {
                 "company",
                 FieldType::Text,
                 "<footer><p>© 2024 Acme Corp. All rights reserved.</p></footer>"
+            )
+            .first()
+            .map(String::as_str),
+            Some("Acme Corp.")
+        );
+        assert_eq!(
+            raw(
+                "author",
+                FieldType::Text,
+                "<p>Posted on 3 May 2023 by Tom Whitaker in Bread</p>"
             ),
-            ["Acme Corp."]
+            ["Tom Whitaker"]
         );
     }
 

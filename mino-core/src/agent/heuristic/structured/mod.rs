@@ -216,8 +216,10 @@ fn scalar(v: &Value) -> Option<String> {
     }
 }
 
-/// The parts of a `PostalAddress` joined the way addresses are written:
-/// street, locality, region and postal code, country.
+/// The parts of a `PostalAddress` joined in the order the page gives them (which follows
+/// the country's convention: `Zuidweg 38, 2671 MN, Naaldwijk`), a region directly followed
+/// by its postal code kept together (`CO 80202`). A two-letter country code is left out: it
+/// is a code for machines, not part of the address as people write it.
 fn postal_address(obj: &Map<String, Value>) -> Option<String> {
     let is_address = type_of(obj).is_some_and(|t| t == "PostalAddress")
         || obj.contains_key("streetAddress")
@@ -225,26 +227,39 @@ fn postal_address(obj: &Map<String, Value>) -> Option<String> {
     if !is_address {
         return None;
     }
-    let get = |k: &str| {
-        obj.get(k)
-            .and_then(scalar)
-            .map(|s| clean(&s))
-            .filter(|s| !s.is_empty())
-    };
     let mut parts: Vec<String> = Vec::new();
-    parts.extend(get("streetAddress"));
-    parts.extend(get("addressLocality"));
-    match (get("addressRegion"), get("postalCode")) {
-        (Some(r), Some(p)) => parts.push(format!("{r} {p}")),
-        (Some(x), None) | (None, Some(x)) => parts.push(x),
-        (None, None) => {}
-    }
-    if let Some(country) = obj.get("addressCountry") {
-        let country = match country {
-            Value::Object(c) => c.get("name").and_then(scalar),
-            other => scalar(other),
+    let mut last_was_region = false;
+    for (key, value) in obj {
+        let text = match (key.as_str(), value) {
+            ("addressCountry", Value::Object(c)) => c.get("name").and_then(scalar),
+            (
+                "streetAddress"
+                | "postOfficeBoxNumber"
+                | "addressLocality"
+                | "addressRegion"
+                | "postalCode"
+                | "addressCountry",
+                v,
+            ) => scalar(v),
+            _ => None,
         };
-        parts.extend(country.map(|c| clean(&c)).filter(|c| !c.is_empty()));
+        let Some(text) = text.map(|t| clean(&t)).filter(|t| !t.is_empty()) else {
+            continue;
+        };
+        if key == "addressCountry"
+            && text.len() == 2
+            && text.chars().all(|c| c.is_ascii_uppercase())
+        {
+            continue;
+        }
+        match parts.last_mut() {
+            Some(region) if last_was_region && key == "postalCode" => {
+                region.push(' ');
+                region.push_str(&text);
+            }
+            _ => parts.push(text),
+        }
+        last_was_region = key == "addressRegion";
     }
     (parts.len() >= 2).then(|| parts.join(", "))
 }

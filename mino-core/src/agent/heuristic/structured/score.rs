@@ -62,6 +62,12 @@ fn kind_of(root_type: &str) -> Kind {
         || t.ends_with("Business")
         || t.ends_with("Store")
         || t.ends_with("Company")
+        || t.ends_with("Contractor")
+        || t.ends_with("Agency")
+        || t.ends_with("Office")
+        || t.ends_with("Clinic")
+        || t.ends_with("Shop")
+        || is_local_business_kind(t)
     {
         return Kind::Org;
     }
@@ -104,6 +110,55 @@ fn kind_of(root_type: &str) -> Kind {
         return Kind::Main;
     }
     Kind::Other
+}
+
+/// Common `LocalBusiness` subtypes whose names do not end in a telling word.
+fn is_local_business_kind(t: &str) -> bool {
+    matches!(
+        t,
+        "Dentist"
+            | "Physician"
+            | "Attorney"
+            | "Notary"
+            | "Plumber"
+            | "Electrician"
+            | "Locksmith"
+            | "RoofingContractor"
+            | "Bakery"
+            | "CafeOrCoffeeShop"
+            | "BarOrPub"
+            | "Brewery"
+            | "Winery"
+            | "Hospital"
+            | "Pharmacy"
+            | "Optician"
+            | "Library"
+            | "Museum"
+            | "School"
+            | "CollegeOrUniversity"
+            | "Motel"
+            | "Hostel"
+            | "BedAndBreakfast"
+            | "AutoRepair"
+            | "AutoDealer"
+            | "HairSalon"
+            | "BeautySalon"
+            | "DaySpa"
+            | "ExerciseGym"
+            | "LegalService"
+            | "FinancialService"
+            | "AccountingService"
+            | "InsuranceAgency"
+            | "RealEstateAgent"
+            | "TravelAgency"
+            | "VeterinaryCare"
+            | "ChildCare"
+            | "MovingCompany"
+            | "HVACBusiness"
+            | "HousePainter"
+            | "GeneralContractor"
+            | "Florist"
+    )
 }
 
 /// Property names that name the item itself.
