@@ -86,16 +86,26 @@ pub(crate) async fn list(
     filter: &JobFilter,
     page: PageRequest,
 ) -> Result<Page<Job>> {
-    let mut qb =
-        QueryBuilder::<Postgres>::new(format!("SELECT {JOB_COLUMNS} FROM jobs WHERE true"));
-    push_filter(&mut qb, filter);
-    push_id_page(&mut qb, &page)?;
+    let mut qb = list_query("", filter, &page)?;
     let rows: Vec<JobRow> = qb.build_query_as().fetch_all(pool).await.db()?;
     let jobs = rows
         .into_iter()
         .map(JobRow::into_model)
         .collect::<Result<Vec<_>>>()?;
     Ok(id_page(jobs, &page, |j| j.id.0))
+}
+
+/// The statement behind [`list`], after `prefix` (tests put `EXPLAIN ` there).
+pub(crate) fn list_query(
+    prefix: &str,
+    filter: &JobFilter,
+    page: &PageRequest,
+) -> Result<QueryBuilder<Postgres>> {
+    let mut qb =
+        QueryBuilder::<Postgres>::new(format!("{prefix}SELECT {JOB_COLUMNS} FROM jobs WHERE true"));
+    push_filter(&mut qb, filter);
+    push_id_page(&mut qb, page)?;
+    Ok(qb)
 }
 
 pub(crate) async fn count(pool: &PgPool, filter: &JobFilter) -> Result<StatusCounts> {
