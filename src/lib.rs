@@ -2,6 +2,10 @@
 
 pub use mino_core::*;
 
+mod connect;
+pub use connect::{connect, PlatformOptions};
+pub use mino_core::platform::Platform;
+
 /// Store implementations (SQLite, Postgres) and [`store::open`](mino_store::open).
 pub mod stores {
     pub use mino_store::*;

@@ -1,6 +1,7 @@
 //! Subcommands of the `mino` binary.
 
 mod migrate;
+mod run;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -39,6 +40,8 @@ pub enum LogFormat {
 pub enum Command {
     /// Create or upgrade the database schema.
     Migrate,
+    /// Run an agent over a CSV of sites, show progress, score against gt_ columns, export.
+    Run(run::RunArgs),
 }
 
 /// Sets up `tracing` from `RUST_LOG` (default `info` for MINO, `warn` for the rest).
@@ -58,5 +61,6 @@ pub fn init_tracing(global: &GlobalArgs) {
 pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Migrate => migrate::run(&cli.global).await,
+        Command::Run(args) => run::run(&cli.global, args).await,
     }
 }
