@@ -68,6 +68,8 @@ pub(crate) struct XlsxSink<W: Write + Send> {
     headers: Vec<String>,
     /// Index in the workbook of each Results sheet, with its last written row.
     sheets: Vec<(usize, u32)>,
+    /// Jobs per Results sheet before the next one starts.
+    jobs_per_sheet: u32,
 }
 
 impl<W: Write + Send> XlsxSink<W> {
@@ -86,6 +88,7 @@ impl<W: Write + Send> XlsxSink<W> {
             formats: Formats::new(),
             headers: layout.headers(),
             sheets: Vec::new(),
+            jobs_per_sheet: MAX_JOBS_PER_SHEET,
         };
         sink.add_results_sheet()?;
         Ok(sink)
@@ -125,7 +128,7 @@ impl<W: Write + Send> XlsxSink<W> {
         if self
             .sheets
             .last()
-            .is_some_and(|(_, row)| *row >= MAX_JOBS_PER_SHEET)
+            .is_some_and(|(_, row)| *row >= self.jobs_per_sheet)
         {
             self.add_results_sheet()?;
         }
@@ -316,4 +319,34 @@ fn write_summary(
             .map_err(xlsx_error)?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)] // a failed unwrap is a failed test
+mod tests {
+    use super::*;
+    use crate::model::BatchMetrics;
+
+    #[test]
+    fn results_continue_on_new_sheets_when_one_is_full() {
+        let layout = ExportLayout {
+            title: "t".into(),
+            inputs: Vec::new(),
+            fields: Vec::new(),
+        };
+        let mut out = Vec::new();
+        let mut sink = XlsxSink::new(&layout, &mut out).unwrap();
+        sink.jobs_per_sheet = 2;
+        for i in 0..5 {
+            let cells = [Cell::Index(i), Cell::Empty, Cell::Empty, Cell::Empty];
+            sink.write_row(&cells).unwrap();
+        }
+        assert_eq!(sink.sheets, vec![(0, 2), (1, 2), (2, 1)]);
+        for name in ["Results", "Results 2", "Results 3"] {
+            assert!(sink.workbook.worksheet_from_name(name).is_ok(), "{name}");
+        }
+        sink.finish("t", 5, &BatchMetrics::default(), Utc::now())
+            .unwrap();
+        assert!(out.starts_with(b"PK"), "an xlsx file is a zip archive");
+    }
 }
