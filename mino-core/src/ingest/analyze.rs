@@ -20,8 +20,12 @@ use super::site::SiteResolver;
 use super::sniff::sniff_source;
 use super::source::{read_error, CsvSource};
 
-/// How many first data rows decide the site column when no header names it.
+/// How many first data rows (holding at most 4 MiB) decide the site column when no header
+/// names it.
 pub const SITE_SAMPLE_ROWS: usize = 1_000;
+/// The most bytes of fields those rows may hold, so that huge first rows cannot make the
+/// sample large.
+const SITE_SAMPLE_BYTES: usize = 4 * 1024 * 1024;
 /// The share of URL-like values, in percent, a column needs to be taken as the site column
 /// when no header names it.
 const SITE_MIN_URL_PERCENT: u64 = 50;
@@ -65,13 +69,18 @@ pub fn analyze(source: &CsvSource, options: &IngestOptions) -> Result<IngestPlan
 
     // When no header names the site column, the first rows decide it; they are kept (a
     // bounded number) and counted below like every other row.
-    let mut sample = Vec::new();
+    let mut sample: Vec<Record> = Vec::new();
+    let mut sample_bytes = 0;
     let site = match (&options.site_column, site_column_by_name(&names)) {
         (Some(wanted), _) => site_column_by_override(&names, wanted)?,
         (None, Some(index)) => index,
         (None, None) => {
-            while sample.len() < SITE_SAMPLE_ROWS && read(&mut reader, &mut record)? {
-                sample.push(record.clone());
+            while sample.len() < SITE_SAMPLE_ROWS
+                && sample_bytes < SITE_SAMPLE_BYTES
+                && read(&mut reader, &mut record)?
+            {
+                sample_bytes += record.byte_len();
+                sample.push(record.compact());
             }
             if sample.is_empty() {
                 return Err(no_data_rows());

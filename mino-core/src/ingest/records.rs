@@ -16,7 +16,10 @@ const BUFFER: usize = 256 * 1024;
 
 /// One record: its fields, unquoted, back to back, and where each ends. Reused between
 /// reads so that reading allocates only when a record is larger than any before.
-#[derive(Debug, Clone)]
+///
+/// Not `Clone`: a reused record's buffers are as large as the largest record read so far;
+/// [`Record::compact`] copies just the fields.
+#[derive(Debug)]
 pub(crate) struct Record {
     data: Vec<u8>,
     ends: Vec<usize>,
@@ -58,6 +61,24 @@ impl Record {
     /// The 1-based line of the file where the record starts.
     pub(crate) fn line(&self) -> u64 {
         self.line
+    }
+
+    /// How many bytes its fields hold.
+    pub(crate) fn byte_len(&self) -> usize {
+        match self.fields {
+            0 => 0,
+            n => self.ends[n - 1],
+        }
+    }
+
+    /// A copy holding only the fields (for keeping a record after the next read).
+    pub(crate) fn compact(&self) -> Record {
+        Record {
+            data: self.data[..self.byte_len()].to_vec(),
+            ends: self.ends[..self.fields].to_vec(),
+            fields: self.fields,
+            line: self.line,
+        }
     }
 }
 
@@ -218,6 +239,19 @@ mod tests {
         let got = records(&format!("{long},x\n{wide}\n"));
         assert_eq!(got[0].1[0].len(), 5000);
         assert_eq!(got[1].1.len(), 100);
+    }
+
+    #[test]
+    fn compact_copies_only_the_fields() {
+        let text = format!("{},x\nab,\"c\nd\"\n", "v".repeat(5000));
+        let mut reader = RecordReader::new(text.as_bytes(), Delimiter::Comma);
+        let mut record = Record::default();
+        reader.read(&mut record).unwrap();
+        reader.read(&mut record).unwrap();
+        let copy = record.compact();
+        assert_eq!(copy.data.len(), 5);
+        assert_eq!(copy.iter().collect::<Vec<_>>(), vec![&b"ab"[..], b"c\nd"]);
+        assert_eq!((copy.len(), copy.line()), (2, 2));
     }
 
     #[test]

@@ -59,6 +59,10 @@ impl SiteResolver {
         if let Some(scheme) = scheme_of(value) {
             return match scheme.to_ascii_lowercase().as_str() {
                 "http" | "https" => parse_web(value, value),
+                // `file:a.html` would silently become `/a.html`: only absolute URLs count.
+                "file" if !value[5..].starts_with("//") => {
+                    Err(format!("{} is not an absolute file:// URL", quote(value)))
+                }
                 "file" => Url::parse(value)
                     .map(String::from)
                     .map_err(|err| format!("{} is not a valid file URL: {err}", quote(value))),
@@ -185,6 +189,7 @@ mod tests {
             ("http://", "not a valid URL"),
             ("exa mple.com", "not a URL or a domain name"),
             ("pages/a.html", "not a URL or a domain name"),
+            ("file:a.html", "not an absolute file:// URL"),
         ] {
             let err = resolve(value).unwrap_err();
             assert!(err.contains(reason), "{value:?}: {err}");
