@@ -56,13 +56,21 @@ pub(crate) fn coerce(
         Concept::Address => bounded(&text, 5, 250).filter(|t| t.chars().any(char::is_alphabetic)),
         Concept::Description => bounded(&text, 1, 2000),
         // A code has a digit and no more than a few parts: "DJ-FF24-050", "6540021".
-        Concept::Sku => bounded(&text, 1, 40)
-            .filter(|t| t.split_whitespace().count() <= 2 && t.chars().any(|c| c.is_ascii_digit())),
+        Concept::Sku => bounded(&text, 1, 40).filter(|t| is_code(t)),
         Concept::Other if spec.field_type == FieldType::Number => {
             patterns::numbers(&text).into_iter().next().map(|h| h.text)
         }
         Concept::Other => bounded(&text, 1, 500),
     }
+}
+
+/// A product code: one or two parts, with a digit, a dash or in capitals ("SS-ATL-BASE").
+fn is_code(text: &str) -> bool {
+    let letters: Vec<char> = text.chars().filter(|c| c.is_alphabetic()).collect();
+    text.split_whitespace().count() <= 2
+        && (text.chars().any(|c| c.is_ascii_digit())
+            || text.contains(['-', '_'])
+            || (letters.len() >= 3 && letters.iter().all(|c| c.is_uppercase())))
 }
 
 fn bounded(text: &str, min: usize, max: usize) -> Option<String> {
@@ -95,7 +103,10 @@ fn price(text: &str) -> Option<String> {
 fn email(text: &str) -> Option<String> {
     let text = strip_scheme(text, "mailto:");
     let text = text.split('?').next().unwrap_or(text);
-    patterns::emails(text).into_iter().next().map(|h| h.text)
+    patterns::emails(&patterns::deobfuscate_email(text))
+        .into_iter()
+        .next()
+        .map(|h| h.text)
 }
 
 fn phone(text: &str) -> Option<String> {

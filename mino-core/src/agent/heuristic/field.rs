@@ -383,14 +383,14 @@ fn phrase_score(key: &[&str], phrase: &[&str], weight: f32) -> f32 {
         return weight;
     }
     if key.len() > phrase.len() && contains_run(key, phrase) {
-        // "Contact email" still names an email; "Job title" is less surely the page title.
+        // "Venue address" still names an address; each extra word makes it a little less sure.
         let ratio = phrase.len() as f32 / key.len() as f32;
-        return weight * ratio.sqrt() * 0.95;
+        return weight * ratio.powf(0.25) * 0.95;
     }
     if phrase.len() > key.len() && contains_run(phrase, key) && !STOPWORDS.contains(&key[0]) {
         // A key that is part of the field's name: "price" for a field "price_usd".
         let ratio = key.len() as f32 / phrase.len() as f32;
-        return weight * ratio.sqrt() * 0.9;
+        return weight * ratio.powf(0.25) * 0.9;
     }
     0.0
 }

@@ -14,7 +14,8 @@ static TABLES: LazyLock<Selector> =
     LazyLock::new(|| Selector::parse("table").expect("valid selector"));
 static TERMS: LazyLock<Selector> = LazyLock::new(|| Selector::parse("dt").expect("valid selector"));
 static LABEL_LINE: LazyLock<Regex> = LazyLock::new(|| {
-    Regex::new(r"^\s*([\p{L}][\p{L}\p{N} .&/'()#-]{0,40}?)\s*[:：]\s*(.*)$")
+    // "Label: value", and the "Item # value" of codes and numbers.
+    Regex::new(r"^\s*([\p{L}][\p{L}\p{N} .&/'()-]{0,40}?)\s*(?:[:：]|#\s*[:：]?)\s*(.*)$")
         .expect("valid label regex")
 });
 

@@ -22,6 +22,12 @@ static EMAIL: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?i)\b[a-z0-9][a-z0-9._%+-]*@[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)*\.[a-z]{2,}\b")
         .expect("valid email regex")
 });
+static OBFUSCATED_AT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\s*(?:\[\s*at\s*\]|\(\s*at\s*\)|\{\s*at\s*\})\s*").expect("valid regex")
+});
+static OBFUSCATED_DOT: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?i)\s*(?:\[\s*dot\s*\]|\(\s*dot\s*\)|\{\s*dot\s*\})\s*").expect("valid regex")
+});
 static PHONE: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"(?:\+\s?)?(?:\(\d{1,5}\)[\s./-]?)?\d+(?:[\s./-]{1,2}\(?\d+\)?\d*){0,6}")
         .expect("valid phone regex")
@@ -46,6 +52,7 @@ static STREET: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(concat!(
         r"(?i)\b\d{1,5}[a-z]?\s+(?:[\w'.-]+\s+){1,4}(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|way|court|ct|place|pl|square|sq|parkway|pkwy|highway|hwy|terrace|plaza|alley|circle|row)\b\.?",
         r"|(?i)\b[\p{L}][\p{L}.-]*(?:straße|strasse|str\.|weg|gasse|platz|allee|straat|gracht|laan|vej|gatan|gade)\s+\d{1,4}[a-z]?\b",
+        r"|(?i)\b\d{1,5}[a-z]?,?\s+(?:rue|avenue|av\.|boulevard|bd|place|quai|chemin|allée|impasse|via|viale|piazza|corso|calle|avenida|carrer|rua)\s+\p{L}",
     ))
     .expect("valid street regex")
 });
@@ -95,6 +102,24 @@ pub(crate) fn numbers(text: &str) -> Vec<Hit> {
 /// E-mail addresses.
 pub(crate) fn emails(text: &str) -> Vec<Hit> {
     hits(&EMAIL, text)
+}
+
+/// Undoes the usual disguise against harvesters: `info [at] acme [dot] com` → `info@acme.com`.
+pub(crate) fn deobfuscate_email(text: &str) -> String {
+    if !text.contains("at") {
+        return text.to_owned();
+    }
+    let at = OBFUSCATED_AT.replace_all(text, "@");
+    OBFUSCATED_DOT.replace_all(&at, ".").into_owned()
+}
+
+/// E-mail addresses, disguised ones included.
+pub(crate) fn emails_in_text(text: &str) -> Vec<Hit> {
+    let plain = emails(text);
+    if !plain.is_empty() {
+        return plain;
+    }
+    emails(&deobfuscate_email(text))
 }
 
 /// Phone numbers: 7 to 15 digits with the usual separators, not dates or plain years.
@@ -173,11 +198,13 @@ pub(crate) fn copyright_holder(text: &str) -> Option<String> {
             rest = &rest[..i];
         }
     }
-    // A sentence ends at ". " unless the dot belongs to an abbreviation like "Inc." or "Ltd.".
+    // A sentence ends at ". ", and so does a name at its legal form ("Ltd.", "Inc."); only
+    // "Co." and "Bros." may go on ("Acme Co. Ltd.").
     let mut end = rest.len();
     for (i, _) in rest.match_indices(". ") {
         let word = rest[..i].rsplit(' ').next().unwrap_or("");
-        if !is_company_abbreviation(word) {
+        let continues = matches!(word.to_ascii_lowercase().as_str(), "co" | "bros");
+        if !continues {
             end = i + 1;
             break;
         }
@@ -272,6 +299,12 @@ mod tests {
             ["sales@acme-corp.co.uk", "x.y+z@a.io"]
         );
         assert_eq!(
+            texts(emails(&deobfuscate_email(
+                "email service [at] bikes [dot] example."
+            ))),
+            ["service@bikes.example"]
+        );
+        assert_eq!(
             texts(urls(
                 "See https://acme.example/about. Or http://x.io/a?b=c,"
             )),
@@ -310,6 +343,10 @@ mod tests {
             Some("Hollis & Grant Landscape Architects, PC")
         );
         assert_eq!(
+            copyright_holder("© 2024 Acorn Widgets Ltd. Registered in England No. 1.").as_deref(),
+            Some("Acorn Widgets Ltd.")
+        );
+        assert_eq!(
             copyright_holder("© Loom & Thread 2024").as_deref(),
             Some("Loom & Thread")
         );
@@ -339,6 +376,7 @@ mod tests {
         assert!(street_address("We have 3 great products").is_none());
         assert!(has_postal_code("Springfield, IL 62704"));
         assert!(street_address("MPG 26 city / 33 hwy").is_none());
+        assert!(street_address("14 rue des Martyrs, 75009 Paris").is_some());
         assert_eq!(copyright_holder("a 501(c)(3) nonprofit"), None);
     }
 }

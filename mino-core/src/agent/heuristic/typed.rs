@@ -84,6 +84,10 @@ const PRICE_AFTER: &[&str] = &[
     "/mo",
     "a month",
     "monthly",
+    "million",
+    "billion",
+    "bn",
+    "thousand",
 ];
 
 /// Candidates for `spec` found by shape, best first.
@@ -94,7 +98,13 @@ pub(crate) fn candidates(
     order: DayOrder,
 ) -> Vec<Candidate> {
     match spec.concept {
-        Concept::Email => contact_links(doc, lines, "mailto:", "pattern:email", patterns::emails),
+        Concept::Email => contact_links(
+            doc,
+            lines,
+            "mailto:",
+            "pattern:email",
+            patterns::emails_in_text,
+        ),
         Concept::Phone => contact_links(doc, lines, "tel:", "pattern:phone", phone_in_context),
         Concept::Date => dates(doc, lines, order),
         Concept::Price => prices(lines),
@@ -313,7 +323,10 @@ fn prices(lines: &[Line]) -> Vec<Candidate> {
         .position(|l| l.heading == Some(1) && l.zone == Zone::Main);
     let mut found: Vec<((bool, bool, usize), Candidate)> = Vec::new();
     for (i, line) in lines.iter().enumerate() {
-        if line.zone != Zone::Main {
+        // A price in a long sentence is a figure being talked about, not the price on offer.
+        let short = line.text.split_whitespace().count() <= 12;
+        // Headings name things ("$48M transit line"); they do not price them.
+        if line.zone != Zone::Main || line.heading.is_some() || !(short || line.price_hint) {
             continue;
         }
         let lower = line.text.to_lowercase();
@@ -333,7 +346,10 @@ fn prices(lines: &[Line]) -> Vec<Candidate> {
                 .chars()
                 .take(12)
                 .collect();
-            if PRICE_BEFORE.iter().any(|w| has_word(&before, w))
+            // "$48M" is an amount of money, not a price.
+            let glued = after.chars().next().is_some_and(char::is_alphabetic);
+            if glued
+                || PRICE_BEFORE.iter().any(|w| has_word(&before, w))
                 || PRICE_AFTER.iter().any(|w| has_word(&after, w))
             {
                 continue;
@@ -493,7 +509,14 @@ fn bylines(lines: &[Line]) -> Vec<Candidate> {
                 ));
             }
             _ => {
-                if line.text.split_whitespace().count() > 15 {
+                // "Posted on 3 May by Jane Doe": a short line about the post itself, not a
+                // sentence of the text ("a lecture by Dr Ashby on rivers").
+                let lower = line.text.to_lowercase();
+                let about_post = ["posted", "published", "written", "updated"]
+                    .iter()
+                    .any(|w| lower.contains(w))
+                    || !find_dates(&line.text, DayOrder::MonthFirst).is_empty();
+                if line.text.split_whitespace().count() > 12 || !about_post {
                     continue;
                 }
                 if let Some(name) = BY_NAME.captures(&line.text).and_then(|c| c.get(1)) {

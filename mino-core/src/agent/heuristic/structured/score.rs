@@ -202,6 +202,14 @@ pub(crate) fn fact_score(spec: &FieldSpec, fact: &Fact) -> f32 {
         _ => 1.0,
     };
     score *= 0.98f32.powi(i32::try_from(fact.props.len()).unwrap_or(8) - 1);
+    // Reviews and comments are other people's words about the item: their authors and dates
+    // are not the page's.
+    if fact.props[..fact.props.len().saturating_sub(1)]
+        .iter()
+        .any(|p| matches!(p.as_str(), "review" | "reviews" | "comment" | "comments"))
+    {
+        score *= 0.3;
+    }
     score *= match fact.source {
         Source::JsonLd => 1.0,
         Source::Microdata => 0.99,
