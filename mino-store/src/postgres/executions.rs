@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 use mino_core::model::{
     validate_concurrency, BatchId, Execution, ExecutionId, ExecutionMode, ExecutionStatus,
-    ExecutionUpdate, JobFilter, JobSelection, JobStatus, NewExecution, ProjectId, StatusCounts,
+    ExecutionUpdate, JobFilter, JobSelection, NewExecution, ProjectId, StatusCounts,
 };
 use mino_core::store::{ExecutionFilter, Page, PageRequest};
 use mino_core::{Error, Result};
@@ -226,12 +226,11 @@ pub(crate) async fn update(
     .await
     .db()?;
 
-    // Stopping cancels what has not started; a finished execution holds no job at all, so
-    // none stays queued or running forever and blocks later executions.
+    // A finished execution keeps no job waiting: queued ones are cancelled with it, so none
+    // stays queued forever and blocks later executions. Running ones are left to their
+    // workers, which learn of it at their next heartbeat.
     if finished {
-        cancel_jobs(&mut tx, id, &[JobStatus::Queued, JobStatus::Running]).await?;
-    } else if status == ExecutionStatus::Stopping {
-        cancel_jobs(&mut tx, id, &[JobStatus::Queued]).await?;
+        cancel_queued(&mut tx, id).await?;
     }
 
     let execution = fetch(&mut tx, id).await?;
@@ -345,30 +344,21 @@ async fn refuse_active_jobs(conn: &mut PgConnection, selection: &Selection) -> R
     }
 }
 
-/// Cancels an execution's jobs that are in one of `statuses`, in the jobs and in the
-/// execution's own record.
-async fn cancel_jobs(
-    conn: &mut PgConnection,
-    id: ExecutionId,
-    statuses: &[JobStatus],
-) -> Result<()> {
-    let names: Vec<&str> = statuses.iter().map(|s| s.as_str()).collect();
+/// Cancels an execution's queued jobs, in the jobs and in the execution's own record.
+async fn cancel_queued(conn: &mut PgConnection, id: ExecutionId) -> Result<()> {
     sqlx::query(
-        "UPDATE jobs SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, \
-         next_attempt_at = NULL, updated_at = now() \
-         WHERE execution_id = $1 AND status = ANY($2)",
+        "UPDATE jobs SET status = 'cancelled', next_attempt_at = NULL, updated_at = now() \
+         WHERE execution_id = $1 AND status = 'queued'",
     )
     .bind(id.0)
-    .bind(&names)
     .execute(&mut *conn)
     .await
     .db()?;
     sqlx::query(
         "UPDATE execution_jobs SET status = 'cancelled' \
-         WHERE execution_id = $1 AND status = ANY($2)",
+         WHERE execution_id = $1 AND status = 'queued'",
     )
     .bind(id.0)
-    .bind(&names)
     .execute(&mut *conn)
     .await
     .db()?;

@@ -183,6 +183,7 @@ pub(crate) async fn delete(pool: &PgPool, id: ProjectId) -> Result<()> {
     Ok(())
 }
 
+/// A project's versions; like every list, an unknown project gives an empty page.
 pub(crate) async fn list_versions(
     pool: &PgPool,
     project: ProjectId,
@@ -199,9 +200,6 @@ pub(crate) async fn list_versions(
     qb.push(" ORDER BY version LIMIT ")
         .push_bind(i64::from(page.limit()) + 1);
     let rows: Vec<VersionRow> = qb.build_query_as().fetch_all(pool).await.db()?;
-    if rows.is_empty() {
-        ensure_exists(pool, project).await?;
-    }
     let versions = rows
         .into_iter()
         .map(VersionRow::into_model)
@@ -237,7 +235,7 @@ pub(crate) async fn get_version(
 }
 
 /// A not-found error naming the project when it does not exist.
-pub(crate) async fn ensure_exists(pool: &PgPool, project: ProjectId) -> Result<()> {
+async fn ensure_exists(pool: &PgPool, project: ProjectId) -> Result<()> {
     let found: Option<i32> = sqlx::query_scalar("SELECT 1 FROM projects WHERE id = $1")
         .bind(project.0)
         .fetch_optional(pool)
