@@ -16,6 +16,7 @@ mod fixtures;
 mod jobs;
 mod paging;
 mod projects;
+mod queue;
 mod sessions;
 mod snapshots;
 
@@ -120,4 +121,10 @@ store_tests!(
     cascade::batch_and_job_delete,
     concurrency::concurrent_writers,
     concurrency::concurrent_version_bumps,
+    queue::claims_respect_concurrency_and_pause,
+    queue::finishing_moves_jobs_and_completes_the_execution,
+    queue::heartbeats_keep_leases_and_reclaim_takes_lost_work,
+    queue::reclaim_fails_jobs_without_attempts_left,
+    queue::stop_cancels_queued_and_aborts_running,
+    queue::concurrent_claimers_never_exceed_the_limit,
 );
