@@ -63,7 +63,7 @@ fn parse(raw: &str) -> Option<Value> {
     let mut escaped = false;
     for (i, &c) in chars.iter().enumerate() {
         if in_string {
-            in_string = !(c == '"' && !escaped);
+            in_string = c != '"' || escaped;
             escaped = c == '\\' && !escaped;
         } else if c == '"' {
             in_string = true;
