@@ -1,25 +1,18 @@
 //! Batches, and the bulk insert of their jobs.
 
-use std::io::Write as _;
-
 use rusqlite::{Connection, OptionalExtension, Row};
-use serde::Serialize;
 use tracing::debug;
 
 use super::error::SqlResultExt;
+use super::job_insert::insert_rows;
 use super::row::{int, json, json_at, micros, now, time_at, u64_at, uuid_at};
 use super::{page, projects};
-use mino_core::model::{
-    Batch, BatchId, BatchUpdate, JobId, JobStatus, NewBatch, NewJob, ProjectId,
-};
+use mino_core::model::{Batch, BatchId, BatchUpdate, NewBatch, ProjectId};
 use mino_core::store::{BatchFilter, JobRows, Page, PageRequest};
 use mino_core::{Error, Result};
 
 const COLUMNS: &str = "id, project_id, name, source_filename, columns, site_url_column, preview, \
                        warnings, total_rows, valid_rows, invalid_rows, created_at, updated_at";
-
-/// Rows with an empty site URL and no reason of their own are stored invalid with this one.
-pub(crate) const EMPTY_URL_REASON: &str = "the site URL is empty";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Batch> {
     Ok(Batch {
@@ -76,8 +69,8 @@ pub(crate) fn create(conn: &Connection, new: NewBatch, rows: JobRows) -> Result<
         json(&batch.warnings)?,
     );
     conn.prepare_cached(&format!(
-        "INSERT INTO batches ({COLUMNS}) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, 0, 0, ?9, ?9)"
+        "INSERT INTO batches ({COLUMNS}, first_job_seq, last_job_seq) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 0, 0, 0, ?9, ?9, 1, 0)"
     ))
     .and_then(|mut stmt| {
         stmt.execute(rusqlite::params![
@@ -93,83 +86,44 @@ pub(crate) fn create(conn: &Connection, new: NewBatch, rows: JobRows) -> Result<
         ])
     })
     .db("insert a batch")?;
-    let (valid, invalid) = insert_jobs(conn, batch.id, rows, micros(at))?;
-    batch.valid_rows = valid;
-    batch.invalid_rows = invalid;
-    batch.total_rows = valid + invalid;
+    let inserted = insert_rows(conn, batch.id, rows, micros(at))?;
+    batch.valid_rows = inserted.valid;
+    batch.invalid_rows = inserted.invalid;
+    batch.total_rows = inserted.valid + inserted.invalid;
     let counts = (
         int(batch.total_rows, "total_rows")?,
-        int(valid, "valid_rows")?,
-        int(invalid, "invalid_rows")?,
+        int(inserted.valid, "valid_rows")?,
+        int(inserted.invalid, "invalid_rows")?,
     );
     conn.prepare_cached(
-        "UPDATE batches SET total_rows = ?2, valid_rows = ?3, invalid_rows = ?4 WHERE id = ?1",
+        "UPDATE batches SET total_rows = ?2, valid_rows = ?3, invalid_rows = ?4, \
+         first_job_seq = ?5, last_job_seq = ?6 WHERE id = ?1",
     )
-    .and_then(|mut stmt| stmt.execute((batch.id.0.as_bytes(), counts.0, counts.1, counts.2)))
+    .and_then(|mut stmt| {
+        stmt.execute((
+            batch.id.0.as_bytes(),
+            counts.0,
+            counts.1,
+            counts.2,
+            inserted.first_seq,
+            inserted.last_seq,
+        ))
+    })
     .db("count a batch's rows")?;
     debug!(batch = %batch.id, rows = batch.total_rows, "stored a batch");
     Ok(batch)
 }
 
-/// Streams rows into `jobs` with one cached statement, reusing the JSON buffers, so a
-/// million rows take constant memory. Returns (valid, invalid).
-fn insert_jobs(conn: &Connection, batch: BatchId, rows: JobRows, at: i64) -> Result<(u64, u64)> {
-    let mut stmt = conn
-        .prepare_cached(
-            "INSERT INTO jobs (id, batch_id, row_index, line, site_url, inputs, ground_truth, \
-             has_ground_truth, status, invalid_reason, attempts, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?11, ?11)",
-        )
-        .db("prepare the job insert")?;
-    let (mut valid, mut invalid) = (0u64, 0u64);
-    let mut inputs = Vec::with_capacity(256);
-    let mut ground_truth = Vec::with_capacity(256);
-    for row in rows {
-        let NewJob {
-            row_index,
-            line,
-            site_url,
-            inputs: row_inputs,
-            ground_truth: row_truth,
-            invalid_reason,
-        } = row?;
-        let invalid_reason = match invalid_reason {
-            None if site_url.trim().is_empty() => Some(EMPTY_URL_REASON.to_owned()),
-            reason => reason,
-        };
-        let status = if invalid_reason.is_some() {
-            invalid += 1;
-            JobStatus::Invalid
-        } else {
-            valid += 1;
-            JobStatus::Pending
-        };
-        let has_truth = row_truth.values().any(|v| !v.trim().is_empty());
-        stmt.execute(rusqlite::params![
-            JobId::new().0.as_bytes(),
-            batch.0.as_bytes(),
-            int(row_index, "row_index")?,
-            int(line, "line")?,
-            site_url,
-            json_text(&mut inputs, &row_inputs)?,
-            json_text(&mut ground_truth, &row_truth)?,
-            has_truth,
-            status.as_str(),
-            invalid_reason,
-            at,
-        ])
-        .db("insert a job")?;
-    }
-    Ok((valid, invalid))
-}
-
-/// Serialises into a reused buffer and returns it as text.
-fn json_text<'b, T: Serialize>(buf: &'b mut Vec<u8>, value: &T) -> Result<&'b str> {
-    buf.clear();
-    serde_json::to_writer(&mut *buf, value)?;
-    buf.flush()
-        .map_err(|e| Error::internal(format!("JSON buffer: {e}")))?;
-    std::str::from_utf8(buf).map_err(|e| Error::internal(format!("JSON is not UTF-8: {e}")))
+/// A batch's project and the `seq` range of its jobs, or `None` when it does not exist.
+pub(crate) fn scope(conn: &Connection, id: BatchId) -> Result<Option<(ProjectId, i64, i64)>> {
+    conn.prepare_cached("SELECT project_id, first_job_seq, last_job_seq FROM batches WHERE id = ?1")
+        .and_then(|mut stmt| {
+            stmt.query_row([id.0.as_bytes()], |r| {
+                Ok((ProjectId(uuid_at(r, 0)?), r.get(1)?, r.get(2)?))
+            })
+            .optional()
+        })
+        .db("read a batch's job range")
 }
 
 /// Gets a batch.

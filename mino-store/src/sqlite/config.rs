@@ -230,9 +230,7 @@ mod tests {
         ] {
             assert_eq!(error_kind(url), Some(ErrorKind::Validation), "{url:?}");
         }
-        let err = SqliteConfig::from_url("sqlite:a.db?x=1")
-            .err()
-            .expect("an error");
+        let err = SqliteConfig::from_url("sqlite:a.db?x=1").expect_err("an error");
         assert_eq!(err.context_value("field"), Some("database"));
     }
 }

@@ -84,7 +84,7 @@ mod tests {
              INSERT INTO p VALUES (1, 'a', 1);",
         )
         .expect("schema");
-        conn.execute_batch(sql).db("test").err().expect("an error")
+        conn.execute_batch(sql).db("test").expect_err("an error")
     }
 
     #[test]

@@ -226,7 +226,7 @@ fn queue_ids(conn: &Connection, execution: ExecutionId, ids: &[JobId]) -> Result
 
 /// Fails with a conflict when the filter selects a job an active execution holds.
 fn check_filter(conn: &Connection, f: &JobFilter) -> Result<()> {
-    let c = filter::conditions(f);
+    let c = filter::conditions(conn, f)?;
     let sql = format!(
         "SELECT j.id, j.status FROM jobs j WHERE {} AND j.status IN ('queued', 'running') LIMIT 1",
         c.sql()
@@ -250,7 +250,7 @@ fn check_filter(conn: &Connection, f: &JobFilter) -> Result<()> {
 }
 
 fn queue_filter(conn: &Connection, execution: ExecutionId, f: &JobFilter) -> Result<u64> {
-    let c = filter::conditions(f);
+    let c = filter::conditions(conn, f)?;
     let sql = format!(
         "INSERT INTO execution_jobs (execution_id, job_id, status, attempts) \
          SELECT ?, j.id, 'queued', 0 FROM jobs j WHERE {} AND j.status <> 'invalid' ORDER BY j.id",
@@ -317,9 +317,10 @@ pub(crate) fn list(
 
 /// Changes status or concurrency of an unfinished execution.
 ///
-/// Finishing it (completed, stopped, failed) records `finished_at` and cancels its queued
-/// jobs, so none stays held by an execution that will never run it; running ones are left to
-/// their workers.
+/// Stopping it, or finishing it by hand (completed, stopped, failed), cancels its queued
+/// jobs, so none stays held by an execution that will never run it; running ones are left
+/// to their workers. A stopping execution with nothing running is stopped at once. A
+/// finished one records `finished_at`.
 pub(crate) fn update(
     conn: &Connection,
     id: ExecutionId,
@@ -328,7 +329,7 @@ pub(crate) fn update(
     if let Some(concurrency) = update.concurrency {
         validate_concurrency(concurrency)?;
     }
-    let mut execution = read(conn, id)?;
+    let execution = read(conn, id)?;
     if !execution.status.is_active() {
         return Err(Error::conflict(format!(
             "execution {id} is {} and cannot change",
@@ -337,33 +338,25 @@ pub(crate) fn update(
         .with_context("execution_id", id.to_string())
         .with_context("status", execution.status.as_str()));
     }
-    let at = now();
-    if let Some(concurrency) = update.concurrency {
-        execution.concurrency = concurrency;
-    }
-    if let Some(status) = update.status {
-        execution.status = status;
-        if !status.is_active() {
-            execution.finished_at = Some(at);
-            cancel_queued_jobs(conn, id, micros(at))?;
-        }
-    }
-    execution.updated_at = at;
+    let at = micros(now());
+    let status = update.status.unwrap_or(execution.status);
+    let concurrency = update.concurrency.unwrap_or(execution.concurrency);
+    let finished = (!status.is_active()).then_some(at);
     conn.prepare_cached(
-        "UPDATE executions SET status = ?2, concurrency = ?3, updated_at = ?4, finished_at = ?5 \
-         WHERE id = ?1",
+        "UPDATE executions SET status = ?2, concurrency = ?3, updated_at = ?4, \
+         finished_at = ?5 WHERE id = ?1",
     )
     .and_then(|mut stmt| {
-        stmt.execute((
-            id.0.as_bytes(),
-            execution.status.as_str(),
-            execution.concurrency,
-            micros(at),
-            execution.finished_at.map(micros),
-        ))
+        stmt.execute((id.0.as_bytes(), status.as_str(), concurrency, at, finished))
     })
     .db("update an execution")?;
-    with_counts(conn, execution)
+    if status == ExecutionStatus::Stopping || finished.is_some() {
+        cancel_queued_jobs(conn, id, at)?;
+    }
+    if status == ExecutionStatus::Stopping {
+        end_if_done(conn, id, at)?;
+    }
+    get(conn, id)
 }
 
 fn cancel_queued_jobs(conn: &Connection, id: ExecutionId, at: i64) -> Result<()> {
@@ -375,9 +368,45 @@ fn cancel_queued_jobs(conn: &Connection, id: ExecutionId, at: i64) -> Result<()>
     .db("cancel an execution's jobs")?;
     conn.prepare_cached(
         "UPDATE jobs SET status = 'cancelled', next_attempt_at = NULL, updated_at = ?2 \
-         WHERE execution_id = ?1 AND status = 'queued'",
+         WHERE execution_id = ?1 AND status IN ('queued', 'running') AND status = 'queued'",
     )
     .and_then(|mut stmt| stmt.execute((id.0.as_bytes(), at)))
     .db("cancel an execution's jobs")?;
+    Ok(())
+}
+
+/// Ends an active execution none of whose jobs is pending, queued or running any more:
+/// `stopped` when it was stopping, `completed` otherwise.
+pub(crate) fn end_if_done(conn: &Connection, id: ExecutionId, at: i64) -> Result<()> {
+    let status: Option<String> = conn
+        .prepare_cached("SELECT status FROM executions WHERE id = ?1")
+        .and_then(|mut stmt| stmt.query_row([id.0.as_bytes()], |r| r.get(0)).optional())
+        .db("read an execution's status")?;
+    let Some(status) = status.map(|s| ExecutionStatus::parse(&s)).transpose()? else {
+        return Ok(());
+    };
+    if !status.is_active() {
+        return Ok(());
+    }
+    let open = conn
+        .prepare_cached(
+            "SELECT 1 FROM execution_jobs WHERE execution_id = ?1 \
+             AND (status = 'queued' OR status = 'running' OR status = 'pending')",
+        )
+        .and_then(|mut stmt| stmt.exists([id.0.as_bytes()]))
+        .db("look for an execution's open jobs")?;
+    if open {
+        return Ok(());
+    }
+    let end = if status == ExecutionStatus::Stopping {
+        ExecutionStatus::Stopped
+    } else {
+        ExecutionStatus::Completed
+    };
+    conn.prepare_cached(
+        "UPDATE executions SET status = ?2, finished_at = ?3, updated_at = ?3 WHERE id = ?1",
+    )
+    .and_then(|mut stmt| stmt.execute((id.0.as_bytes(), end.as_str(), at)))
+    .db("end an execution")?;
     Ok(())
 }

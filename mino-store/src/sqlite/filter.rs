@@ -1,9 +1,11 @@
 //! A [`JobFilter`] as SQL conditions on `jobs AS j`, with their parameters in order.
 
 use rusqlite::types::Value;
+use rusqlite::Connection;
 
 use super::search;
 use mino_core::model::{JobFilter, JobStatus};
+use mino_core::Result;
 
 /// Conditions joined with AND (`1` when there are none) and their positional (`?`)
 /// parameters.
@@ -35,33 +37,15 @@ impl Conditions {
     }
 }
 
-fn blob(id: uuid::Uuid) -> Value {
+/// A UUID as the BLOB it is stored as.
+pub(crate) fn blob(id: uuid::Uuid) -> Value {
     Value::Blob(id.as_bytes().to_vec())
 }
 
-/// The statuses as an SQL list. They come from a closed enum, so they are written inline:
-/// the planner then sees literals and can pick the partial and composite indexes.
-pub(crate) fn status_list(statuses: &[JobStatus]) -> String {
-    let names: Vec<String> = statuses
-        .iter()
-        .map(|s| format!("'{}'", s.as_str()))
-        .collect();
-    names.join(", ")
-}
-
-/// Every condition of `filter` except the statuses, which [`status_condition`] gives, so
-/// paging can handle each status on its own.
-pub(crate) fn base_conditions(filter: &JobFilter) -> Conditions {
+/// The conditions of `filter` other than its batch, project and statuses: those decide how
+/// a list walks the jobs, so the list builds them itself.
+pub(crate) fn row_conditions(conn: &Connection, filter: &JobFilter) -> Result<Conditions> {
     let mut c = Conditions::default();
-    if let Some(batch) = filter.batch_id {
-        c.push("j.batch_id = ?", [blob(batch.0)]);
-    }
-    if let Some(project) = filter.project_id {
-        c.push(
-            "j.batch_id IN (SELECT id FROM batches WHERE project_id = ?)",
-            [blob(project.0)],
-        );
-    }
     if let Some(execution) = filter.execution_id {
         c.push("j.execution_id = ?", [blob(execution.0)]);
     }
@@ -75,29 +59,46 @@ pub(crate) fn base_conditions(filter: &JobFilter) -> Conditions {
         );
     }
     if let Some(text) = filter.search.as_deref() {
-        if let Some((sql, params)) = search::condition(text) {
+        if let Some((sql, params)) = search::condition(conn, text)? {
             c.push(sql, params);
         }
     }
-    c
+    Ok(c)
 }
 
-/// The status condition of a filter, if it has one.
+/// Every condition of `filter`, for statements that visit all matching jobs (counts,
+/// selections) and may use any index.
+pub(crate) fn conditions(conn: &Connection, filter: &JobFilter) -> Result<Conditions> {
+    let mut c = Conditions::default();
+    if let Some(batch) = filter.batch_id {
+        c.push("j.batch_id = ?", [blob(batch.0)]);
+    }
+    if let Some(project) = filter.project_id {
+        c.push(
+            "j.batch_id IN (SELECT id FROM batches WHERE project_id = ?)",
+            [blob(project.0)],
+        );
+    }
+    let rest = row_conditions(conn, filter)?;
+    c.push(rest.sql(), rest.params().iter().cloned());
+    if let Some(sql) = status_condition(&dedup(&filter.statuses)) {
+        c.push(sql, []);
+    }
+    Ok(c)
+}
+
+/// The condition for a set of statuses, if it restricts anything. Statuses come from a
+/// closed enum, so they are written inline: the planner sees literals it can match against
+/// the indexes.
 pub(crate) fn status_condition(statuses: &[JobStatus]) -> Option<String> {
     match statuses {
         [] => None,
         [one] => Some(format!("j.status = '{}'", one.as_str())),
-        many => Some(format!("j.status IN ({})", status_list(many))),
+        many => {
+            let names: Vec<String> = many.iter().map(|s| format!("'{}'", s.as_str())).collect();
+            Some(format!("j.status IN ({})", names.join(", ")))
+        }
     }
-}
-
-/// Every condition of `filter`.
-pub(crate) fn conditions(filter: &JobFilter) -> Conditions {
-    let mut c = base_conditions(filter);
-    if let Some(sql) = status_condition(&dedup(&filter.statuses)) {
-        c.push(sql, []);
-    }
-    c
 }
 
 /// The statuses without repeats, in their canonical order.

@@ -1,11 +1,10 @@
-//! Jobs: reading, filtered paging, counting and single updates.
+//! Jobs: reading, counting and single updates (lists are in `job_query`).
 
 use indexmap::IndexMap;
 use rusqlite::{params_from_iter, Connection, OptionalExtension, Row};
 
 use super::error::SqlResultExt;
-use super::filter::{self, Conditions};
-use super::page;
+use super::filter;
 use super::row::{
     enum_at, json, json_at, micros, now, opt_enum_at, opt_json_at, opt_uuid_at, time_at, u32_at,
     u64_at, uuid_at,
@@ -14,7 +13,6 @@ use mino_core::model::{
     Accuracy, BatchId, ExecutionId, Job, JobFilter, JobId, JobStatus, JobUpdate, ProjectId,
     StatusCounts,
 };
-use mino_core::store::{Page, PageRequest};
 use mino_core::{Error, Result};
 
 /// The columns of a [`Job`], from `jobs AS j` (the project comes from the batch).
@@ -93,62 +91,9 @@ pub(crate) fn active_conflict(id: JobId, status: JobStatus) -> Error {
     .with_context("status", status.as_str())
 }
 
-/// Lists jobs matching `filter`, in id order.
-///
-/// A filter on a batch and several statuses pages each status through the
-/// (batch, status, id) index and merges them, so every page costs a few index seeks at any
-/// depth instead of a scan.
-pub(crate) fn list(conn: &Connection, filter: &JobFilter, page: &PageRequest) -> Result<Page<Job>> {
-    let after = rusqlite::types::Value::Blob(page::after_id(page)?);
-    let limit = rusqlite::types::Value::Integer(page::fetch(page));
-    let statuses = filter::dedup(&filter.statuses);
-    let base = filter::base_conditions(filter);
-    let (sql, params) = if filter.batch_id.is_some() && statuses.len() > 1 {
-        let mut branches = Vec::new();
-        let mut params = Vec::new();
-        for status in &statuses {
-            let mut c = base.clone();
-            c.push(format!("j.status = '{}'", status.as_str()), []);
-            c.push("j.id > ?", [after.clone()]);
-            branches.push(format!(
-                "SELECT seq FROM (SELECT j.seq FROM jobs j WHERE {} ORDER BY j.id LIMIT ?)",
-                c.sql()
-            ));
-            params.extend_from_slice(c.params());
-            params.push(limit.clone());
-        }
-        params.push(limit);
-        let sql = format!(
-            "{SELECT} WHERE j.seq IN ({}) ORDER BY j.id LIMIT ?",
-            branches.join(" UNION ALL ")
-        );
-        (sql, params)
-    } else {
-        let mut c: Conditions = base;
-        if let Some(sql) = filter::status_condition(&statuses) {
-            c.push(sql, []);
-        }
-        c.push("j.id > ?", [after]);
-        let mut params = c.params().to_vec();
-        params.push(limit);
-        (
-            format!("{SELECT} WHERE {} ORDER BY j.id LIMIT ?", c.sql()),
-            params,
-        )
-    };
-    let rows = conn
-        .prepare_cached(&sql)
-        .and_then(|mut stmt| {
-            stmt.query_map(params_from_iter(params.iter()), from_row)?
-                .collect::<rusqlite::Result<Vec<_>>>()
-        })
-        .db("list jobs")?;
-    Ok(page::by_id(rows, page, |j| j.id.0))
-}
-
 /// Counts jobs matching `filter` by status.
 pub(crate) fn count(conn: &Connection, filter: &JobFilter) -> Result<StatusCounts> {
-    let c = filter::conditions(filter);
+    let c = filter::conditions(conn, filter)?;
     let sql = format!(
         "SELECT j.status, count(*) FROM jobs j WHERE {} GROUP BY j.status",
         c.sql()

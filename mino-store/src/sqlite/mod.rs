@@ -10,17 +10,22 @@
 //! (`store.rs` wires them to the trait).
 
 mod artifacts;
+mod attempts;
 mod batches;
 mod config;
 mod conn;
 mod error;
 mod executions;
 mod filter;
+mod ids;
 mod job_bulk;
+mod job_insert;
+mod job_query;
 mod jobs;
 mod migrations;
 mod page;
 mod projects;
+mod queue;
 mod row;
 mod search;
 mod sessions;

@@ -23,30 +23,55 @@ use mino_core::Result;
 const MIN_INDEXED_CHARS: usize = 3;
 /// Enough trigrams to narrow a search to few rows; LIKE decides the rest.
 const MAX_TRIGRAMS: usize = 12;
+/// Above this many candidates, a search scans instead of starting from the index.
+const MAX_DRIVING_ROWS: i64 = 5_000;
 /// Jobs indexed per write transaction: long enough to be efficient, short enough that other
 /// writers wait at most a few tens of milliseconds.
 const CHUNK_ROWS: i64 = 5_000;
 /// Pause after a failed chunk before trying again.
 const RETRY_AFTER: Duration = Duration::from_secs(1);
 
-/// The SQL condition (on `jobs AS j`) and parameters of a search for `text`, or `None` when
-/// the text is empty.
-pub(crate) fn condition(text: &str) -> Option<(String, Vec<Value>)> {
+/// The SQL condition (on `jobs AS j`) and parameters of a search for `text`, or `None`
+/// when the text is empty.
+///
+/// When the index narrows the search to a few thousand candidates, the condition drives
+/// the query from them; otherwise (short text, a text most URLs contain, or many jobs not
+/// indexed yet) a LIKE scan is cheaper, and it stops as soon as a page is full.
+pub(crate) fn condition(conn: &Connection, text: &str) -> Result<Option<(String, Vec<Value>)>> {
     let text = text.trim();
     if text.is_empty() {
-        return None;
+        return Ok(None);
     }
     let like = Value::Text(like_pattern(text));
-    match trigram_query(text) {
-        None => Some(("j.site_url LIKE ? ESCAPE '\\'".to_owned(), vec![like])),
-        Some(query) => Some((
-            "(j.seq IN (SELECT rowid FROM jobs_search WHERE jobs_search MATCH ?) \
-              OR j.seq > (SELECT indexed_upto FROM jobs_search_state)) \
-             AND j.site_url LIKE ? ESCAPE '\\'"
-                .to_owned(),
-            vec![Value::Text(query), like],
-        )),
+    let scan = (
+        "j.site_url LIKE ? ESCAPE '\\'".to_owned(),
+        vec![like.clone()],
+    );
+    let Some(query) = trigram_query(text) else {
+        return Ok(Some(scan));
+    };
+    let (hits, unindexed): (i64, i64) = conn
+        .prepare_cached(
+            "SELECT (SELECT count(*) FROM \
+                       (SELECT rowid FROM jobs_search WHERE jobs_search MATCH ?1 LIMIT ?2)), \
+                    coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'jobs'), 0) \
+                      - (SELECT indexed_upto FROM jobs_search_state)",
+        )
+        .and_then(|mut stmt| {
+            stmt.query_row((&query, MAX_DRIVING_ROWS), |r| Ok((r.get(0)?, r.get(1)?)))
+        })
+        .db("estimate a search")?;
+    if hits + unindexed >= MAX_DRIVING_ROWS {
+        return Ok(Some(scan));
     }
+    Ok(Some((
+        "j.seq IN (SELECT rowid FROM jobs_search WHERE jobs_search MATCH ? \
+                   UNION ALL SELECT seq FROM jobs \
+                   WHERE seq > (SELECT indexed_upto FROM jobs_search_state)) \
+         AND j.site_url LIKE ? ESCAPE '\\'"
+            .to_owned(),
+        vec![Value::Text(query), like],
+    )))
 }
 
 /// `%text%` with LIKE's wildcards and the escape character escaped.

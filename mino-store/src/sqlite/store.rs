@@ -1,13 +1,19 @@
 //! [`Store`] for [`SqliteStore`]: each method runs one entity function in a read snapshot or
 //! a write transaction.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 
 use super::{
-    artifacts, batches, executions, job_bulk, jobs, projects, sessions, snapshots, SqliteStore,
+    artifacts, attempts, batches, executions, job_bulk, job_query, jobs, projects, queue, sessions,
+    snapshots, SqliteStore,
 };
 use mino_core::model::*;
-use mino_core::store::{BatchFilter, ExecutionFilter, JobRows, Page, PageRequest, Store};
+use mino_core::store::{
+    AttemptResult, BatchFilter, Claim, ExecutionFilter, FinishedAttempt, JobRows, Page,
+    PageRequest, Reclaimed, Store,
+};
 use mino_core::Result;
 
 #[async_trait]
@@ -61,7 +67,7 @@ impl Store for SqliteStore {
     async fn create_batch(&self, new: NewBatch, rows: JobRows) -> Result<Batch> {
         let batch = self
             .conns
-            .write(move |tx| batches::create(tx, new, rows))
+            .write_bulk(move |tx| batches::create(tx, new, rows))
             .await?;
         self.search.wake();
         Ok(batch)
@@ -94,13 +100,18 @@ impl Store for SqliteStore {
     async fn list_jobs(&self, filter: &JobFilter, page: PageRequest) -> Result<Page<Job>> {
         let filter = filter.clone();
         self.conns
-            .read(move |tx| jobs::list(tx, &filter, &page))
+            .read(move |tx| job_query::list(tx, &filter, &page))
             .await
     }
 
     async fn count_jobs(&self, filter: &JobFilter) -> Result<StatusCounts> {
         let filter = filter.clone();
         self.conns.read(move |tx| jobs::count(tx, &filter)).await
+    }
+
+    async fn job_ids(&self, filter: &JobFilter) -> Result<Vec<JobId>> {
+        let filter = filter.clone();
+        self.conns.read(move |tx| job_query::ids(tx, &filter)).await
     }
 
     async fn update_job(&self, id: JobId, update: JobUpdate) -> Result<Job> {
@@ -164,6 +175,36 @@ impl Store for SqliteStore {
         self.conns
             .write(move |tx| executions::update(tx, id, update))
             .await
+    }
+
+    async fn claim_jobs(&self, worker: &str, max: u32, lease: Duration) -> Result<Vec<Claim>> {
+        let worker = worker.to_owned();
+        self.conns
+            .write(move |tx| queue::claim(tx, &worker, max, lease))
+            .await
+    }
+
+    async fn heartbeat(&self, worker: &str, jobs: &[JobId], lease: Duration) -> Result<Vec<JobId>> {
+        let (worker, jobs) = (worker.to_owned(), jobs.to_vec());
+        self.conns
+            .write(move |tx| queue::heartbeat(tx, &worker, &jobs, lease))
+            .await
+    }
+
+    async fn finish_attempt(
+        &self,
+        worker: &str,
+        session: SessionId,
+        result: AttemptResult,
+    ) -> Result<FinishedAttempt> {
+        let worker = worker.to_owned();
+        self.conns
+            .write(move |tx| attempts::finish(tx, &worker, session, result))
+            .await
+    }
+
+    async fn reclaim_expired(&self) -> Result<Vec<Reclaimed>> {
+        self.conns.write(|tx| attempts::reclaim_expired(tx)).await
     }
 
     async fn create_session(&self, new: NewSession) -> Result<Session> {

@@ -1,5 +1,8 @@
 -- The MINO schema.
 --
+-- Checks on enum columns use OR rather than IN: SQLite builds a temporary table for an IN
+-- list each time a statement runs, a cost every single-row insert or update would pay.
+--
 -- Ids are 16-byte UUID v7 BLOBs, so id order is creation order and lists page on them.
 -- Timestamps are INTEGER microseconds since the Unix epoch, UTC. Structured values are JSON
 -- TEXT. Foreign keys with ON DELETE CASCADE carry out the delete rules of the Store trait.
@@ -40,6 +43,9 @@ CREATE TABLE batches (
     total_rows      INTEGER NOT NULL,
     valid_rows      INTEGER NOT NULL,
     invalid_rows    INTEGER NOT NULL,
+    -- The batch's jobs are exactly the jobs with `seq` in this range (see jobs).
+    first_job_seq   INTEGER NOT NULL,
+    last_job_seq    INTEGER NOT NULL,
     created_at      INTEGER NOT NULL,
     updated_at      INTEGER NOT NULL
 ) WITHOUT ROWID;
@@ -47,8 +53,11 @@ CREATE TABLE batches (
 CREATE INDEX batches_project ON batches (project_id, id);
 CREATE INDEX batches_created_at ON batches (created_at);
 
--- Jobs keep an integer key (`seq`) beside their UUID: the site-url search index (FTS5) needs
--- one, and AUTOINCREMENT never reuses a value, which the search index's watermark relies on.
+-- Jobs keep an integer key, `seq`, beside their UUID. A batch's jobs are inserted in one
+-- transaction with ascending ids above every stored id, and AUTOINCREMENT never reuses a
+-- value, so `seq` order is id order and each batch owns one contiguous `seq` range. Lists
+-- page on `seq`: a batch is a rowid range, and every index ends in `seq` for free. The
+-- site-url search index (FTS5) also needs this integer key.
 CREATE TABLE jobs (
     seq              INTEGER PRIMARY KEY AUTOINCREMENT,
     id               BLOB NOT NULL UNIQUE,
@@ -59,15 +68,15 @@ CREATE TABLE jobs (
     inputs           TEXT NOT NULL,
     ground_truth     TEXT NOT NULL,
     has_ground_truth INTEGER NOT NULL,
-    status           TEXT NOT NULL CHECK (status IN
-                         ('pending', 'queued', 'running', 'completed', 'failed', 'cancelled',
-                          'invalid')),
+    status           TEXT NOT NULL CHECK (status = 'pending' OR status = 'queued'
+                         OR status = 'running' OR status = 'completed' OR status = 'failed'
+                         OR status = 'cancelled' OR status = 'invalid'),
     invalid_reason   TEXT,
     attempts         INTEGER NOT NULL DEFAULT 0,
     execution_id     BLOB REFERENCES executions (id) ON DELETE SET NULL,
     extraction       TEXT,
     evaluation       TEXT,
-    accuracy         TEXT CHECK (accuracy IN ('pass', 'fail', 'partial')),
+    accuracy         TEXT CHECK (accuracy = 'pass' OR accuracy = 'fail' OR accuracy = 'partial'),
     last_error       TEXT,
     -- For the execution engine: who holds the job, until when, and when it may run again.
     lease_owner      TEXT,
@@ -77,11 +86,11 @@ CREATE TABLE jobs (
     updated_at       INTEGER NOT NULL
 );
 
--- A batch's jobs in row order (plain paging within a batch).
-CREATE INDEX jobs_batch ON jobs (batch_id, id);
--- Paging within a batch filtered by status, at any depth; also counts by status.
-CREATE INDEX jobs_batch_status ON jobs (batch_id, status, id);
--- Jobs currently or last in an execution (most jobs have none at first: leave them out).
+-- Paging within a batch filtered by status at any depth (the index ends in `seq`), counting
+-- a batch's jobs by status, and the foreign key to batches.
+CREATE INDEX jobs_batch_status ON jobs (batch_id, status);
+-- Jobs currently or last in an execution, in `seq` order (most jobs have none at first:
+-- leave them out).
 CREATE INDEX jobs_execution ON jobs (execution_id) WHERE execution_id IS NOT NULL;
 -- What the engine claims and what holds a job in an active execution.
 CREATE INDEX jobs_active ON jobs (execution_id, status, next_attempt_at)
@@ -93,15 +102,16 @@ CREATE TABLE executions (
     id                  BLOB PRIMARY KEY NOT NULL,
     project_id          BLOB NOT NULL REFERENCES projects (id) ON DELETE CASCADE,
     batch_id            BLOB NOT NULL REFERENCES batches (id) ON DELETE CASCADE,
-    mode                TEXT NOT NULL CHECK (mode IN ('test', 'production')),
+    mode                TEXT NOT NULL CHECK (mode = 'test' OR mode = 'production'),
     sample_size         INTEGER,
     seed                INTEGER,
     concurrency         INTEGER NOT NULL,
     max_attempts        INTEGER NOT NULL,
     job_timeout_secs    INTEGER NOT NULL,
     instruction_version INTEGER NOT NULL,
-    status              TEXT NOT NULL CHECK (status IN
-                            ('running', 'paused', 'stopping', 'completed', 'stopped', 'failed')),
+    status              TEXT NOT NULL CHECK (status = 'running' OR status = 'paused'
+                            OR status = 'stopping' OR status = 'completed'
+                            OR status = 'stopped' OR status = 'failed'),
     created_at          INTEGER NOT NULL,
     updated_at          INTEGER NOT NULL,
     finished_at         INTEGER,
@@ -119,9 +129,9 @@ CREATE INDEX executions_created_at ON executions (created_at);
 CREATE TABLE execution_jobs (
     execution_id BLOB NOT NULL REFERENCES executions (id) ON DELETE CASCADE,
     job_id       BLOB NOT NULL REFERENCES jobs (id) ON DELETE CASCADE,
-    status       TEXT NOT NULL CHECK (status IN
-                     ('pending', 'queued', 'running', 'completed', 'failed', 'cancelled',
-                      'invalid')),
+    status       TEXT NOT NULL CHECK (status = 'pending' OR status = 'queued'
+                     OR status = 'running' OR status = 'completed' OR status = 'failed'
+                     OR status = 'cancelled' OR status = 'invalid'),
     attempts     INTEGER NOT NULL DEFAULT 0,
     PRIMARY KEY (execution_id, job_id)
 ) WITHOUT ROWID;
@@ -150,8 +160,8 @@ CREATE TABLE sessions (
     execution_id BLOB REFERENCES executions (id) ON DELETE CASCADE,
     attempt      INTEGER NOT NULL,
     worker_id    TEXT NOT NULL,
-    status       TEXT NOT NULL CHECK (status IN
-                     ('running', 'succeeded', 'failed', 'cancelled', 'lost')),
+    status       TEXT NOT NULL CHECK (status = 'running' OR status = 'succeeded'
+                     OR status = 'failed' OR status = 'cancelled' OR status = 'lost'),
     started_at   INTEGER NOT NULL,
     finished_at  INTEGER,
     log          TEXT NOT NULL,

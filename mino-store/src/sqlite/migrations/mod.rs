@@ -165,7 +165,7 @@ mod tests {
             [future],
         )
         .expect("insert future version");
-        let err = migrate(&mut conn).err().expect("refused");
+        let err = migrate(&mut conn).expect_err("refused");
         assert_eq!(err.kind(), ErrorKind::Storage);
         assert!(!err.is_transient());
         assert_eq!(
