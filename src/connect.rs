@@ -1,11 +1,8 @@
 //! Assembling a [`Platform`] from a database URL and a browser spec: what the command line,
 //! the HTTP server and the Python module all do on start.
 
-use std::sync::Arc;
-
 use mino_core::agent::AgentRegistry;
 use mino_core::engine::WorkerConfig;
-use mino_core::events::{BroadcastSink, DynEventSink};
 use mino_core::ingest::IngestOptions;
 use mino_core::platform::Platform;
 use mino_core::Result;
@@ -37,9 +34,8 @@ impl Default for PlatformOptions {
 /// Opens the store (applying migrations), prepares the browser driver (launched on first
 /// use) and the agents this build has, and builds the platform. No worker is started.
 pub async fn connect(options: PlatformOptions) -> Result<Platform> {
-    let store = mino_store::open(&options.database).await?;
+    let (store, events) = mino_store::open_with_events(&options.database).await?;
     let driver = mino_browser::driver_from_spec(&options.browser)?;
-    let events: DynEventSink = Arc::new(BroadcastSink::default());
     let agents = AgentRegistry::default();
     Platform::builder()
         .store(store)

@@ -7,8 +7,26 @@ pub mod sqlite;
 
 use std::sync::Arc;
 
+use mino_core::events::{BroadcastSink, DynEventSink};
 use mino_core::store::DynStore;
-use mino_core::{Error, ErrorKind, Result};
+use mino_core::{Error, Result};
+
+/// Opens a store and the event sink that suits it: Postgres shares events between processes
+/// through `LISTEN`/`NOTIFY`; SQLite (one process) uses an in-process broadcast.
+pub async fn open_with_events(url: &str) -> Result<(DynStore, DynEventSink)> {
+    #[cfg(feature = "postgres")]
+    {
+        let trimmed = url.trim();
+        if trimmed.starts_with("postgres://") || trimmed.starts_with("postgresql://") {
+            let config = postgres::PostgresConfig::from_url(trimmed)?;
+            let store = postgres::PostgresStore::connect(config).await?;
+            let events: DynEventSink = store.event_sink().await?;
+            return Ok((Arc::new(store), events));
+        }
+    }
+    let store = open(url).await?;
+    Ok((store, Arc::new(BroadcastSink::default())))
+}
 
 /// Opens a store from a URL and applies pending migrations.
 ///
@@ -24,7 +42,7 @@ pub async fn open(url: &str) -> Result<DynStore> {
         }
         #[cfg(not(feature = "sqlite"))]
         return Err(Error::new(
-            ErrorKind::Unsupported,
+            mino_core::ErrorKind::Unsupported,
             "this build of MINO has no SQLite support (feature `sqlite`)",
         ));
     }
@@ -36,7 +54,7 @@ pub async fn open(url: &str) -> Result<DynStore> {
         }
         #[cfg(not(feature = "postgres"))]
         return Err(Error::new(
-            ErrorKind::Unsupported,
+            mino_core::ErrorKind::Unsupported,
             "this build of MINO has no Postgres support (feature `postgres`)",
         ));
     }

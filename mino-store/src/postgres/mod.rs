@@ -9,7 +9,8 @@
 //! - Batches are loaded with `COPY`; lists page by keyset on time-ordered ids.
 //!
 //! The module is split by entity (`projects`, `batches` with `copy`, `jobs` and
-//! `job_writes`, `executions`, `sessions`, `snapshots`, `artifacts`); `store` maps the
+//! `job_writes`, `executions` with `selection`, `queue`, `sessions`, `snapshots`,
+//! `artifacts`); `store` maps the
 //! trait onto them, `error` maps sqlx errors once, `codec` holds shared conversions.
 
 mod artifacts;
@@ -18,11 +19,14 @@ mod codec;
 mod config;
 mod copy;
 mod error;
+mod events;
 mod executions;
 mod job_writes;
 mod jobs;
 mod migrate;
 mod projects;
+mod queue;
+mod selection;
 mod sessions;
 mod snapshots;
 mod store;
@@ -34,6 +38,7 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use tracing::info;
 
+pub use events::PgEventSink;
 pub use config::{PostgresConfig, DEFAULT_ACQUIRE_TIMEOUT, DEFAULT_MAX_CONNECTIONS};
 pub use migrate::SCHEMA_VERSION;
 
@@ -121,6 +126,17 @@ impl PostgresStore {
     /// The connection pool, for components that share it (e.g. LISTEN/NOTIFY events).
     pub fn pool(&self) -> &PgPool {
         &self.pool
+    }
+
+    /// Starts an event sink shared with every process on this database and schema (see
+    /// [`PgEventSink`]).
+    pub async fn event_sink(&self) -> Result<std::sync::Arc<PgEventSink>> {
+        let channel = match self.config.schema() {
+            Some(schema) => format!("mino_events_{schema}"),
+            None => "mino_events".to_owned(),
+        };
+        let channel: String = channel.chars().take(63).collect();
+        PgEventSink::start(self.pool.clone(), &channel).await
     }
 
     /// The settings this store was opened with.
