@@ -156,6 +156,11 @@ impl Comparator {
 
     /// Compares an extracted value with an expected one.
     pub fn compare(&self, expected: &str, actual: &str) -> Verdict {
+        // Normalising is a function of the text, so identical texts always match; agents
+        // often return the value exactly as the ground truth has it.
+        if expected.trim() == actual.trim() {
+            return Verdict::PASS;
+        }
         self.compare_prepared(&self.prepare(expected), actual)
     }
 }

@@ -24,22 +24,38 @@ pub fn canonical_email(s: &str) -> String {
 ///
 /// `None` when fewer than three digits remain.
 pub fn phone_digits(s: &str) -> Option<String> {
-    // `+44 (0)20 …`: the `(0)` is the trunk prefix dialled only from inside the country.
-    let lower = s.to_ascii_lowercase().replace("(0)", "");
-    let end = ["ext", "x", "#", "poste", "durchwahl"]
-        .iter()
-        .filter_map(|m| {
+    const EXTENSION_WORDS: [&[u8]; 3] = [b"ext", b"poste", b"durchwahl"];
+    let bytes = s.as_bytes();
+    let mut digits = String::with_capacity(16);
+    let mut i = 0;
+    while i < bytes.len() {
+        let rest = &bytes[i..];
+        match rest[0] {
+            d @ b'0'..=b'9' => digits.push(char::from(d)),
+            // `+44 (0)20 …`: the `(0)` is the trunk prefix dialled only from inside the country.
+            b'(' if rest.starts_with(b"(0)") => i += 2,
             // Only a marker after some digits starts an extension.
-            lower
-                .find(m)
-                .filter(|i| lower[..*i].bytes().any(|b| b.is_ascii_digit()))
-        })
-        .min()
-        .unwrap_or(lower.len());
-    let digits: String = lower[..end].chars().filter(char::is_ascii_digit).collect();
+            c if !digits.is_empty()
+                && (c == b'#'
+                    || c.eq_ignore_ascii_case(&b'x')
+                    || EXTENSION_WORDS.iter().any(|w| {
+                        rest.len() >= w.len() && rest[..w.len()].eq_ignore_ascii_case(w)
+                    })) =>
+            {
+                break
+            }
+            _ => {}
+        }
+        i += 1;
+    }
     // `00` is the international prefix, `0` a trunk prefix: neither is part of the number.
-    let digits = digits.trim_start_matches('0');
-    (digits.len() >= 3).then(|| digits.to_owned())
+    let significant = digits.trim_start_matches('0');
+    if significant.len() < 3 {
+        return None;
+    }
+    let zeros = digits.len() - significant.len();
+    digits.drain(..zeros);
+    Some(digits)
 }
 
 /// Whether two digit strings (from [`phone_digits`]) are the same number: equal, or equal

@@ -27,7 +27,7 @@ pub fn similarity(a: &str, b: &str) -> f64 {
     }
 }
 
-fn ratio<T: PartialEq>(a: &[T], b: &[T]) -> f64 {
+fn ratio<T: Copy + Eq>(a: &[T], b: &[T]) -> f64 {
     let longest = a.len().max(b.len());
     if longest == 0 {
         return 1.0;
@@ -35,8 +35,9 @@ fn ratio<T: PartialEq>(a: &[T], b: &[T]) -> f64 {
     1.0 - distance(a, b) as f64 / longest as f64
 }
 
-/// Levenshtein distance with one row of memory.
-fn distance<T: PartialEq>(a: &[T], b: &[T]) -> usize {
+/// Levenshtein distance: the common prefix and suffix removed, then bit-parallel when the
+/// shorter side fits in a machine word, one row of dynamic programming otherwise.
+fn distance<T: Copy + Eq>(a: &[T], b: &[T]) -> usize {
     let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
     let (a, b) = (&a[prefix..], &b[prefix..]);
     let suffix = a
@@ -46,11 +47,57 @@ fn distance<T: PartialEq>(a: &[T], b: &[T]) -> usize {
         .take_while(|(x, y)| x == y)
         .count();
     let (a, b) = (&a[..a.len() - suffix], &b[..b.len() - suffix]);
-    // Iterate over the longer side so the row is the shorter one.
     let (long, short) = if a.len() >= b.len() { (a, b) } else { (b, a) };
     if short.is_empty() {
         return long.len();
     }
+    if short.len() <= 64 {
+        bit_parallel(short, long)
+    } else {
+        rows(short, long)
+    }
+}
+
+/// Myers' bit-vector algorithm in Hyyrö's formulation for the edit distance between a
+/// pattern of at most 64 symbols and a text: one pass over the text, a few word operations
+/// per symbol, instead of one cell per pair of symbols.
+fn bit_parallel<T: Copy + Eq>(pattern: &[T], text: &[T]) -> usize {
+    // Each distinct pattern symbol with the positions where it occurs.
+    let mut masks: Vec<(T, u64)> = Vec::with_capacity(pattern.len());
+    for (i, &symbol) in pattern.iter().enumerate() {
+        match masks.iter_mut().find(|(s, _)| *s == symbol) {
+            Some((_, mask)) => *mask |= 1 << i,
+            None => masks.push((symbol, 1 << i)),
+        }
+    }
+    let last = 1u64 << (pattern.len() - 1);
+    let (mut pv, mut mv) = (u64::MAX, 0u64);
+    let mut score = pattern.len();
+    for symbol in text {
+        let eq = masks
+            .iter()
+            .find(|(s, _)| s == symbol)
+            .map_or(0, |(_, m)| *m);
+        let xv = eq | mv;
+        let xh = ((eq & pv).wrapping_add(pv) ^ pv) | eq;
+        let mut ph = mv | !(xh | pv);
+        let mut mh = pv & xh;
+        if ph & last != 0 {
+            score += 1;
+        } else if mh & last != 0 {
+            score -= 1;
+        }
+        // The first row of the table counts up (D[0][j] = j): a horizontal +1 enters at the top.
+        ph = (ph << 1) | 1;
+        mh <<= 1;
+        pv = mh | !(xv | ph);
+        mv = ph & xv;
+    }
+    score
+}
+
+/// Textbook dynamic programming with one row of memory.
+fn rows<T: Copy + Eq>(short: &[T], long: &[T]) -> usize {
     let mut row: Vec<usize> = (0..=short.len()).collect();
     for (i, x) in long.iter().enumerate() {
         let mut diagonal = row[0];
@@ -77,5 +124,38 @@ mod tests {
         assert_eq!(similarity("", ""), 1.0);
         assert!((similarity("kitten", "sitting") - (1.0 - 3.0 / 7.0)).abs() < 1e-12);
         assert!((similarity("héllo", "hello") - 0.8).abs() < 1e-12);
+    }
+
+    #[test]
+    fn bit_parallel_agrees_with_dynamic_programming() {
+        // A small deterministic generator: many short strings over a small alphabet make
+        // every kind of edit likely.
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        for _ in 0..20_000 {
+            let len_a = (next() % 70) as usize;
+            let len_b = (next() % 70) as usize;
+            let a: Vec<u8> = (0..len_a).map(|_| b"abcd"[(next() % 4) as usize]).collect();
+            let b: Vec<u8> = (0..len_b).map(|_| b"abcd"[(next() % 4) as usize]).collect();
+            let (long, short) = if a.len() >= b.len() {
+                (&a, &b)
+            } else {
+                (&b, &a)
+            };
+            let expected = if short.is_empty() {
+                long.len()
+            } else {
+                rows(short, long)
+            };
+            assert_eq!(distance(&a, &b), expected, "{a:?} {b:?}");
+            if !short.is_empty() && short.len() <= 64 {
+                assert_eq!(bit_parallel(short, long), expected, "{a:?} {b:?}");
+            }
+        }
     }
 }

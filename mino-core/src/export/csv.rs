@@ -4,7 +4,7 @@ use std::fmt::Write as _;
 use std::io::Write;
 
 use super::error::csv_error;
-use super::layout::{neutralise, plain_number, Cell, ExportLayout};
+use super::layout::{is_plain_number, neutralise, Cell, ExportLayout, RowWriter};
 use crate::error::Result;
 
 /// Writes rows as CSV (RFC 4180 quoting, `\n` line ends).
@@ -29,40 +29,40 @@ impl<W: Write> CsvSink<W> {
         })
     }
 
-    /// Writes one row.
-    pub(crate) fn write_row(&mut self, cells: &[Cell<'_>]) -> Result<()> {
-        for cell in cells {
-            let field: &str = match *cell {
-                Cell::Empty => "",
-                Cell::Index(i) => {
-                    self.scratch.clear();
-                    // Writing to a String cannot fail.
-                    let _ = write!(self.scratch, "{i}");
-                    &self.scratch
-                }
-                // A plain number in a numeric column is data, not a formula.
-                Cell::Text {
-                    value,
-                    numeric: true,
-                } if plain_number(value).is_some() => value,
-                Cell::Text { value, .. } => {
-                    let safe = neutralise(value);
-                    self.writer
-                        .write_field(safe.as_bytes())
-                        .map_err(csv_error)?;
-                    continue;
-                }
-                Cell::Accuracy(a) => a.as_str(),
-                Cell::Match(true) => "true",
-                Cell::Match(false) => "false",
-            };
-            self.writer.write_field(field).map_err(csv_error)?;
-        }
+    /// Ends the current row.
+    pub(crate) fn end_row(&mut self) -> Result<()> {
         self.writer.write_record(None::<&[u8]>).map_err(csv_error)
     }
 
     /// Flushes everything to the output.
     pub(crate) fn finish(mut self) -> Result<()> {
         self.writer.flush().map_err(super::error::io_error)
+    }
+}
+
+impl<W: Write> RowWriter for CsvSink<W> {
+    fn cell(&mut self, cell: Cell<'_>) -> Result<()> {
+        let field: &str = match cell {
+            Cell::Empty => "",
+            Cell::Index(i) => {
+                self.scratch.clear();
+                // Writing to a String cannot fail.
+                let _ = write!(self.scratch, "{i}");
+                &self.scratch
+            }
+            // A plain number in a numeric column is data, not a formula.
+            Cell::Text {
+                value,
+                numeric: true,
+            } if is_plain_number(value) => value,
+            Cell::Text { value, .. } => {
+                let safe = neutralise(value);
+                return self.writer.write_field(safe.as_bytes()).map_err(csv_error);
+            }
+            Cell::Accuracy(a) => a.as_str(),
+            Cell::Match(true) => "true",
+            Cell::Match(false) => "false",
+        };
+        self.writer.write_field(field).map_err(csv_error)
     }
 }

@@ -6,6 +6,7 @@
 
 use std::borrow::Cow;
 
+use crate::error::Result;
 use crate::evaluation::lookup;
 use crate::model::{Accuracy, Batch, ColumnRole, ColumnType, FieldType, Job, Project};
 
@@ -88,37 +89,44 @@ impl ExportLayout {
         4 + self.inputs.len() + 3 * self.fields.len()
     }
 
-    /// Fills `out` with the cells of one job's row (clearing it first).
-    pub(crate) fn row<'a>(&self, job: &'a Job, out: &mut Vec<Cell<'a>>) {
-        out.clear();
-        out.push(Cell::Index(job.row_index));
-        out.push(Cell::text(&job.site_url, false));
-        out.push(Cell::text(job.status.as_str(), false));
-        out.push(job.accuracy.map_or(Cell::Empty, Cell::Accuracy));
+    /// Hands the cells of one job's row to `out`, in column order.
+    pub(crate) fn write_row<R: RowWriter>(&self, job: &Job, out: &mut R) -> Result<()> {
+        out.cell(Cell::Index(job.row_index))?;
+        out.cell(Cell::text(&job.site_url, false))?;
+        out.cell(Cell::text(job.status.as_str(), false))?;
+        out.cell(job.accuracy.map_or(Cell::Empty, Cell::Accuracy))?;
         for input in &self.inputs {
-            out.push(
+            out.cell(
                 job.inputs
                     .get(&input.name)
                     .map_or(Cell::Empty, |v| Cell::text(v, input.numeric)),
-            );
+            )?;
         }
-        for field in &self.fields {
+        let verdicts = job.evaluation.as_ref().map_or(&[][..], |e| &e.fields[..]);
+        for (i, field) in self.fields.iter().enumerate() {
             let extracted = job
                 .extraction
                 .as_ref()
                 .and_then(|e| lookup(e, &field.name))
                 .and_then(|v| v.as_deref());
-            out.push(extracted.map_or(Cell::Empty, |v| Cell::text(v, field.numeric)));
+            out.cell(extracted.map_or(Cell::Empty, |v| Cell::text(v, field.numeric)))?;
             let expected = lookup(&job.ground_truth, &field.name);
-            out.push(expected.map_or(Cell::Empty, |v| Cell::text(v, field.numeric)));
-            let verdict = job
-                .evaluation
-                .as_ref()
-                .and_then(|e| e.fields.iter().find(|f| f.field == field.name))
-                .map(|f| f.passed);
-            out.push(verdict.map_or(Cell::Empty, Cell::Match));
+            out.cell(expected.map_or(Cell::Empty, |v| Cell::text(v, field.numeric)))?;
+            // Verdicts are usually in field order: look there first.
+            let verdict = match verdicts.get(i) {
+                Some(v) if v.field == field.name => Some(v),
+                _ => verdicts.iter().find(|v| v.field == field.name),
+            };
+            out.cell(verdict.map_or(Cell::Empty, |v| Cell::Match(v.passed)))?;
         }
+        Ok(())
     }
+}
+
+/// Receives the cells of a row, one at a time, in column order.
+pub(crate) trait RowWriter {
+    /// Writes the next cell.
+    fn cell(&mut self, cell: Cell<'_>) -> Result<()>;
 }
 
 /// One cell of a row, before a format writes it.
@@ -170,24 +178,29 @@ pub fn neutralise(s: &str) -> Cow<'_, str> {
     }
 }
 
+/// `s` as a number when it is a plain decimal number that a spreadsheet reads back exactly
+/// (see [`is_plain_number`]).
+pub fn plain_number(s: &str) -> Option<f64> {
+    if is_plain_number(s) {
+        s.parse().ok()
+    } else {
+        None
+    }
+}
+
 /// Whether `s` is a plain decimal number that a spreadsheet reads back exactly: an optional
 /// `-`, digits without a superfluous leading zero, an optional fraction, at most 15 digits.
-pub fn plain_number(s: &str) -> Option<f64> {
+pub fn is_plain_number(s: &str) -> bool {
     let digits = s.strip_prefix('-').unwrap_or(s);
     let (int, frac) = match digits.split_once('.') {
         Some((int, frac)) => (int, Some(frac)),
         None => (digits, None),
     };
     let all_digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
-    let ok = all_digits(int)
+    all_digits(int)
         && (int == "0" || !int.starts_with('0'))
         && frac.is_none_or(all_digits)
-        && int.len() + frac.map_or(0, str::len) <= 15;
-    if ok {
-        s.parse().ok()
-    } else {
-        None
-    }
+        && int.len() + frac.map_or(0, str::len) <= 15
 }
 
 #[cfg(test)]

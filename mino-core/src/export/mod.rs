@@ -22,7 +22,9 @@ use std::io::Write;
 
 use tracing::info;
 
-pub use layout::{is_formula_like, neutralise, plain_number, ExportLayout, ValueColumn};
+pub use layout::{
+    is_formula_like, is_plain_number, neutralise, plain_number, ExportLayout, ValueColumn,
+};
 pub use writer::{export_jobs, ExportFormat, ExportSummary, ExportWriter};
 pub use xlsx::MAX_JOBS_PER_SHEET;
 

@@ -8,7 +8,7 @@ use tracing::debug;
 
 use super::csv::CsvSink;
 use super::json::JsonSink;
-use super::layout::{Cell, ExportLayout};
+use super::layout::ExportLayout;
 use super::xlsx::XlsxSink;
 use crate::error::{Error, Result};
 use crate::metrics::AccuracyTally;
@@ -124,8 +124,14 @@ impl<W: Write + Send> ExportWriter<W> {
     pub fn write_job(&mut self, job: &Job) -> Result<()> {
         match &mut self.sink {
             Sink::Json(sink) => sink.write_job(&self.layout, job)?,
-            Sink::Csv(sink) => with_row(&self.layout, job, |cells| sink.write_row(cells))?,
-            Sink::Xlsx(sink) => with_row(&self.layout, job, |cells| sink.write_row(cells))?,
+            Sink::Csv(sink) => {
+                self.layout.write_row(job, sink.as_mut())?;
+                sink.end_row()?;
+            }
+            Sink::Xlsx(sink) => {
+                sink.start_row()?;
+                self.layout.write_row(job, sink.as_mut())?;
+            }
         }
         self.tally.add_job(job);
         self.jobs += 1;
@@ -159,17 +165,6 @@ impl<W: Write + Send> ExportWriter<W> {
             metrics,
         })
     }
-}
-
-/// Builds a job's row and hands it to `write`.
-fn with_row(
-    layout: &ExportLayout,
-    job: &Job,
-    write: impl FnOnce(&[Cell<'_>]) -> Result<()>,
-) -> Result<()> {
-    let mut cells = Vec::with_capacity(layout.width());
-    layout.row(job, &mut cells);
-    write(&cells)
 }
 
 /// Writes every job of `jobs` into `out` and finishes the export: the same code path as the

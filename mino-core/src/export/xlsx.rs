@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 use rust_xlsxwriter::{Color, Format, FormatBorder, Workbook, Worksheet};
 
 use super::error::{io_error, xlsx_error};
-use super::layout::{neutralise, plain_number, Cell, ExportLayout};
+use super::layout::{neutralise, plain_number, Cell, ExportLayout, RowWriter};
 use crate::error::{Error, Result};
 use crate::model::{Accuracy, BatchMetrics};
 
@@ -70,6 +70,8 @@ pub(crate) struct XlsxSink<W: Write + Send> {
     sheets: Vec<(usize, u32)>,
     /// Jobs per Results sheet before the next one starts.
     jobs_per_sheet: u32,
+    /// Where the next cell goes: sheet index, row, column.
+    cursor: (usize, u32, u16),
 }
 
 impl<W: Write + Send> XlsxSink<W> {
@@ -89,6 +91,7 @@ impl<W: Write + Send> XlsxSink<W> {
             headers: layout.headers(),
             sheets: Vec::new(),
             jobs_per_sheet: MAX_JOBS_PER_SHEET,
+            cursor: (0, 0, 0),
         };
         sink.add_results_sheet()?;
         Ok(sink)
@@ -123,8 +126,8 @@ impl<W: Write + Send> XlsxSink<W> {
         Ok(())
     }
 
-    /// Writes one row.
-    pub(crate) fn write_row(&mut self, cells: &[Cell<'_>]) -> Result<()> {
+    /// Starts the next row, on a new Results sheet when the current one is full.
+    pub(crate) fn start_row(&mut self) -> Result<()> {
         if self
             .sheets
             .last()
@@ -136,14 +139,7 @@ impl<W: Write + Send> XlsxSink<W> {
             return Err(Error::internal("the Excel export has no Results sheet"));
         };
         *last_row += 1;
-        let row = *last_row;
-        let sheet = self
-            .workbook
-            .worksheet_from_index(*index)
-            .map_err(xlsx_error)?;
-        for (col, cell) in cells.iter().enumerate() {
-            write_cell(sheet, &self.formats, row, col as u16, cell)?;
-        }
+        self.cursor = (*index, *last_row, 0);
         Ok(())
     }
 
@@ -178,34 +174,37 @@ impl<W: Write + Send> XlsxSink<W> {
     }
 }
 
-fn write_cell(
-    sheet: &mut Worksheet,
-    formats: &Formats,
-    row: u32,
-    col: u16,
-    cell: &Cell<'_>,
-) -> Result<()> {
-    let written = match *cell {
-        Cell::Empty => return Ok(()),
-        Cell::Index(i) => sheet.write_number(row, col, i as f64),
-        Cell::Text { value, numeric } => match numeric.then(|| plain_number(value)).flatten() {
-            Some(number) => sheet.write_number(row, col, number),
-            None => sheet.write_string(row, col, fit(&neutralise(value))),
-        },
-        Cell::Accuracy(a) => {
-            let format = match a {
-                Accuracy::Pass => &formats.pass,
-                Accuracy::Partial => &formats.partial,
-                Accuracy::Fail => &formats.fail,
-            };
-            sheet.write_string_with_format(row, col, a.as_str(), format)
-        }
-        Cell::Match(passed) => {
-            let format = if passed { &formats.pass } else { &formats.fail };
-            sheet.write_boolean_with_format(row, col, passed, format)
-        }
-    };
-    written.map(|_| ()).map_err(xlsx_error)
+impl<W: Write + Send> RowWriter for XlsxSink<W> {
+    fn cell(&mut self, cell: Cell<'_>) -> Result<()> {
+        let (index, row, col) = self.cursor;
+        self.cursor.2 += 1;
+        let formats = &self.formats;
+        let sheet = self
+            .workbook
+            .worksheet_from_index(index)
+            .map_err(xlsx_error)?;
+        let written = match cell {
+            Cell::Empty => return Ok(()),
+            Cell::Index(i) => sheet.write_number(row, col, i as f64),
+            Cell::Text { value, numeric } => match numeric.then(|| plain_number(value)).flatten() {
+                Some(number) => sheet.write_number(row, col, number),
+                None => sheet.write_string(row, col, fit(&neutralise(value))),
+            },
+            Cell::Accuracy(a) => {
+                let format = match a {
+                    Accuracy::Pass => &formats.pass,
+                    Accuracy::Partial => &formats.partial,
+                    Accuracy::Fail => &formats.fail,
+                };
+                sheet.write_string_with_format(row, col, a.as_str(), format)
+            }
+            Cell::Match(passed) => {
+                let format = if passed { &formats.pass } else { &formats.fail };
+                sheet.write_boolean_with_format(row, col, passed, format)
+            }
+        };
+        written.map(|_| ()).map_err(xlsx_error)
+    }
 }
 
 /// `s` cut to Excel's cell limit.
@@ -338,8 +337,10 @@ mod tests {
         let mut sink = XlsxSink::new(&layout, &mut out).unwrap();
         sink.jobs_per_sheet = 2;
         for i in 0..5 {
-            let cells = [Cell::Index(i), Cell::Empty, Cell::Empty, Cell::Empty];
-            sink.write_row(&cells).unwrap();
+            sink.start_row().unwrap();
+            for cell in [Cell::Index(i), Cell::Empty, Cell::Empty, Cell::Empty] {
+                sink.cell(cell).unwrap();
+            }
         }
         assert_eq!(sink.sheets, vec![(0, 2), (1, 2), (2, 1)]);
         for name in ["Results", "Results 2", "Results 3"] {

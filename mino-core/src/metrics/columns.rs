@@ -61,13 +61,13 @@ impl AccuracyTally {
             Some(Accuracy::Fail) => self.jobs_failed += 1,
         }
         self.jobs_evaluated += 1;
+        // Verdicts usually come in column order: try the next column before hashing.
+        let mut next = 0;
         for field in &evaluation.fields {
-            let column = match self.columns.get_mut(&field.field) {
-                Some(column) => column,
-                None => self
-                    .columns
-                    .entry(field.field.clone())
-                    .or_insert_with(|| empty_column(field.field.clone())),
+            let index = column_index(&mut self.columns, next, &field.field);
+            next = index + 1;
+            let Some((_, column)) = self.columns.get_index_mut(index) else {
+                continue;
             };
             column.evaluated += 1;
             if field.passed {
@@ -108,6 +108,18 @@ impl AccuracyTally {
             cost_usd: 0.0,
         }
     }
+}
+
+/// The index of column `name`, checking position `hint` first; added when new.
+fn column_index(columns: &mut IndexMap<String, ColumnMetrics>, hint: usize, name: &str) -> usize {
+    if columns.get_index(hint).is_some_and(|(k, _)| k == name) {
+        return hint;
+    }
+    if let Some(index) = columns.get_index_of(name) {
+        return index;
+    }
+    let (index, _) = columns.insert_full(name.to_owned(), empty_column(name.to_owned()));
+    index
 }
 
 fn empty_column(field: String) -> ColumnMetrics {

@@ -44,12 +44,17 @@ fn matches(filter: &JobFilter, job: &Job) -> bool {
         && (filter.statuses.is_empty() || filter.statuses.contains(&job.status))
         && filter
             .has_ground_truth
-            .is_none_or(|h| h == !job.ground_truth.is_empty())
+            .is_none_or(|wanted| wanted == has_ground_truth(job))
         && filter.accuracy.is_none_or(|a| Some(a) == job.accuracy)
         && filter
             .search
             .as_deref()
             .is_none_or(|s| job.site_url.to_lowercase().contains(&s.to_lowercase()))
+}
+
+/// Whether a job has any ground truth (the `has_ground_truth` filter).
+fn has_ground_truth(job: &Job) -> bool {
+    !job.ground_truth.is_empty()
 }
 
 fn page_of<T: Clone>(
