@@ -146,9 +146,12 @@ pub trait BrowserDriver: Send + Sync + Debug + 'static {
 ///   selector, or — for `click` and `type_text` — no matching element, fails with
 ///   [`ErrorKind::Validation`](crate::ErrorKind::Validation). `wait_for` fails with
 ///   [`ErrorKind::Timeout`](crate::ErrorKind::Timeout) when nothing matches in time.
-/// - `evaluate` returns the JSON value of the expression; a promise is awaited. A JavaScript
-///   exception fails with [`ErrorKind::Validation`](crate::ErrorKind::Validation); a value that
-///   JSON cannot represent (e.g. `undefined`, a function) comes back as `null`.
+/// - `evaluate` runs JavaScript as a browser console does — an expression, or statements whose
+///   last value is the result — and returns that value as JSON; a promise is awaited. A
+///   JavaScript exception fails with [`ErrorKind::Validation`](crate::ErrorKind::Validation); a
+///   value that JSON cannot represent (e.g. `undefined`, a function) comes back as `null`. On
+///   pages whose Content Security Policy forbids `eval`, drivers that evaluate through the page
+///   (WebDriver) accept expressions only.
 /// - A crashed tab fails the operation in flight and every later one with a transient
 ///   [`ErrorKind::Browser`](crate::ErrorKind::Browser) error.
 #[async_trait]
@@ -165,7 +168,7 @@ pub trait BrowserSession: Send + Debug {
     /// The serialized DOM of the page as it is now (doctype included).
     async fn html(&mut self) -> Result<String>;
 
-    /// Evaluates a JavaScript expression and returns its JSON value.
+    /// Evaluates JavaScript (an expression or statements) and returns its JSON value.
     async fn evaluate(&mut self, expression: &str) -> Result<serde_json::Value>;
 
     /// Scrolls the first element matching a CSS selector into view and clicks its centre.

@@ -67,6 +67,16 @@ pub fn net_error(name: &str, url: &str) -> Error {
     err
 }
 
+/// The [`ErrorKind::Timeout`] error of a navigation that did not finish in `timeout`.
+pub fn load_timeout(url: &str, timeout: std::time::Duration) -> Error {
+    Error::new(
+        ErrorKind::Timeout,
+        format!("{url} did not load within {timeout:?}"),
+    )
+    .with_context("url", url)
+    .with_context("op", "goto")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -14,6 +14,95 @@ use crate::error::{Error, Result};
 /// element. Polling (rather than a page-side observer) survives navigations while waiting.
 pub const WAIT_POLL_INTERVAL: std::time::Duration = std::time::Duration::from_millis(50);
 
+/// The serialized DOM with its doctype, as [`BrowserSession::html`](super::BrowserSession::html)
+/// returns it.
+pub const HTML: &str = "(() => { const d = document.doctype; \
+    return (d ? new XMLSerializer().serializeToString(d) : '') + \
+    (document.documentElement ? document.documentElement.outerHTML : ''); })()";
+
+/// Quiet time after which the network counts as idle (matches Chromium's `networkIdle`).
+pub const NETWORK_QUIET: std::time::Duration = std::time::Duration::from_millis(500);
+
+/// A script to run in every new document (before the page's own scripts) for drivers that
+/// cannot observe the network from outside: it counts `fetch` and `XMLHttpRequest` calls in
+/// flight and remembers when the network was last active, for [`NETWORK_PROBE`].
+pub const NETWORK_TRACKER: &str = "(() => { if (window.__minoNet) return; \
+    const state = { inflight: 0, last: performance.now() }; \
+    Object.defineProperty(window, '__minoNet', { value: state, enumerable: false }); \
+    const touch = () => { state.last = performance.now(); }; \
+    const start = () => { state.inflight += 1; touch(); }; \
+    const end = () => { state.inflight = Math.max(0, state.inflight - 1); touch(); }; \
+    const fetch = window.fetch; \
+    if (typeof fetch === 'function') { \
+      window.fetch = function (...args) { start(); \
+        try { return fetch.apply(this, args).finally(end); } catch (e) { end(); throw e; } }; } \
+    const send = XMLHttpRequest.prototype.send; \
+    XMLHttpRequest.prototype.send = function (...args) { start(); \
+      this.addEventListener('loadend', end, { once: true }); \
+      try { return send.apply(this, args); } catch (e) { end(); throw e; } }; \
+    try { new PerformanceObserver(touch).observe({ type: 'resource' }); } catch (e) {} \
+  })()";
+
+/// Reports the network state as a [`NetworkProbe`]: requests in flight (when
+/// [`NETWORK_TRACKER`] runs in the page) and milliseconds since the last network activity seen
+/// by the tracker or the resource timing entries.
+pub const NETWORK_PROBE: &str = "(() => { const now = performance.now(); \
+    const s = window.__minoNet; let last = s ? s.last : 0; \
+    for (const e of performance.getEntriesByType('resource')) \
+      last = Math.max(last, e.responseEnd || e.startTime); \
+    return { complete: document.readyState === 'complete', inflight: s ? s.inflight : 0, \
+             quiet_ms: now - last, tracked: !!s }; })()";
+
+/// The answer of [`NETWORK_PROBE`].
+#[derive(Debug, Clone, Copy, PartialEq, serde::Deserialize)]
+pub struct NetworkProbe {
+    /// `document.readyState` is `complete`.
+    pub complete: bool,
+    /// `fetch`/`XMLHttpRequest` calls in flight (0 when the tracker is absent).
+    pub inflight: u32,
+    /// Milliseconds since the last network activity.
+    pub quiet_ms: f64,
+    /// Whether [`NETWORK_TRACKER`] runs in the page.
+    pub tracked: bool,
+}
+
+impl NetworkProbe {
+    /// How much longer to wait before the network counts as idle; `None` when it is idle now.
+    pub fn wait_more(&self) -> Option<std::time::Duration> {
+        let quiet = std::time::Duration::from_secs_f64(self.quiet_ms.max(0.0) / 1000.0);
+        if self.complete && self.inflight == 0 && quiet >= NETWORK_QUIET {
+            None
+        } else {
+            // Poll again when the quiet period could be over, but keep an eye on new activity.
+            Some(
+                NETWORK_QUIET
+                    .saturating_sub(quiet)
+                    .clamp(WAIT_POLL_INTERVAL, NETWORK_QUIET),
+            )
+        }
+    }
+}
+
+/// A WebDriver script body (not an expression) that evaluates its first argument as
+/// JavaScript with `eval`, so statements work as with CDP's `Runtime.evaluate`. On pages whose
+/// Content Security Policy forbids `eval` it returns an object with the key
+/// [`EVAL_BLOCKED`] instead; the driver then runs the source as an expression (WebDriver
+/// scripts themselves are exempt from the policy).
+pub const EVAL_ARGUMENT: &str = "try { return eval(arguments[0]); } \
+    catch (e) { if (e instanceof EvalError) return { __minoEvalBlocked: true }; throw e; }";
+
+/// The key of the object [`EVAL_ARGUMENT`] returns when `eval` is forbidden.
+pub const EVAL_BLOCKED: &str = "__minoEvalBlocked";
+
+/// Reads the error code of Chromium's own error page (`chrome-error://…`), which a WebDriver
+/// server shows instead of reporting some failed navigations (e.g. a missing `file://` page):
+/// the `net::ERR_…` name, or `null` when the page is not an error page.
+pub const ERROR_PAGE_CODE: &str =
+    "(() => { if (!location.href.startsWith('chrome-error:')) return null; \
+    const el = document.querySelector('.error-code'); \
+    const code = el ? el.textContent.trim() : ''; \
+    return 'net::' + (code.startsWith('ERR_') ? code : 'ERR_FAILED'); })()";
+
 /// Where to click the element a selector names.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum ClickTarget {
@@ -178,6 +267,21 @@ mod tests {
         assert!(!parse_exists(&json!({"error": "no_match"}), "#x").expect("no match is false"));
         assert!(parse_exists(&json!({"found": true}), "#x").expect("found"));
         assert!(parse_exists(&json!({"error": "invalid_selector"}), "[[").is_err());
+    }
+
+    #[test]
+    fn network_probe_says_when_idle() {
+        let probe = |complete, inflight, quiet_ms| NetworkProbe {
+            complete,
+            inflight,
+            quiet_ms,
+            tracked: true,
+        };
+        assert_eq!(probe(true, 0, 600.0).wait_more(), None);
+        assert!(probe(true, 1, 600.0).wait_more().is_some());
+        assert!(probe(false, 0, 600.0).wait_more().is_some());
+        let wait = probe(true, 0, 100.0).wait_more().expect("not quiet yet");
+        assert_eq!(wait, std::time::Duration::from_millis(400));
     }
 
     #[test]
