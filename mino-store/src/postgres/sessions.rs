@@ -8,17 +8,18 @@ use mino_core::model::{
 use mino_core::store::{Page, PageRequest};
 use mino_core::{Error, Result};
 use sqlx::types::Json;
-use sqlx::{PgPool, Postgres, QueryBuilder};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use super::codec::{id_page, push_id_page, to_i32, to_u32, Pairs, PairsRef};
 use super::error::{corrupt, DbResultExt};
 
-const SESSION_COLUMNS: &str = "id, job_id, execution_id, attempt, worker_id, status, \
+/// The columns a [`SessionRow`] reads.
+pub(crate) const SESSION_COLUMNS: &str = "id, job_id, execution_id, attempt, worker_id, status, \
      started_at, finished_at, log, extraction, error, screenshot, final_url, usage";
 
 #[derive(sqlx::FromRow)]
-struct SessionRow {
+pub(crate) struct SessionRow {
     id: Uuid,
     job_id: Uuid,
     execution_id: Option<Uuid>,
@@ -36,7 +37,7 @@ struct SessionRow {
 }
 
 impl SessionRow {
-    fn into_model(self) -> Result<Session> {
+    pub(crate) fn into_model(self) -> Result<Session> {
         Ok(Session {
             id: SessionId(self.id),
             job_id: JobId(self.job_id),
@@ -105,12 +106,28 @@ pub(crate) async fn finish(
         ))
         .with_context("session_id", id.to_string()));
     }
+    let session = write_outcome(&mut tx, id, &outcome).await?;
+    tx.commit().await.db()?;
+    Ok(session)
+}
+
+/// Records how a running session ended (the caller has checked that it is running).
+pub(crate) async fn write_outcome(
+    conn: &mut PgConnection,
+    id: SessionId,
+    outcome: &SessionOutcome,
+) -> Result<Session> {
+    if outcome.status == SessionStatus::Running {
+        return Err(
+            Error::validation("a session cannot finish as running").with_context("field", "status")
+        );
+    }
     let sql = format!(
         "UPDATE sessions SET status = $2, finished_at = now(), log = $3, extraction = $4, \
          error = $5, screenshot = $6, final_url = $7, usage = $8 WHERE id = $1 \
          RETURNING {SESSION_COLUMNS}"
     );
-    let row: SessionRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    sqlx::query_as::<_, SessionRow>(sqlx::AssertSqlSafe(sql))
         .bind(id.0)
         .bind(outcome.status.as_str())
         .bind(Json(&outcome.log))
@@ -119,11 +136,11 @@ pub(crate) async fn finish(
         .bind(outcome.screenshot.map(|a| a.0))
         .bind(&outcome.final_url)
         .bind(Json(&outcome.usage))
-        .fetch_one(&mut *tx)
+        .fetch_optional(conn)
         .await
-        .db()?;
-    tx.commit().await.db()?;
-    row.into_model()
+        .db()?
+        .ok_or_else(|| Error::not_found("session", id))?
+        .into_model()
 }
 
 pub(crate) async fn get(pool: &PgPool, id: SessionId) -> Result<Session> {

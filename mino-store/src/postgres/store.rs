@@ -1,12 +1,18 @@
 //! [`Store`] for [`PostgresStore`]: each method hands over to its entity module.
 
+use std::time::Duration;
+
 use async_trait::async_trait;
 use mino_core::model::*;
-use mino_core::store::{BatchFilter, ExecutionFilter, JobRows, Page, PageRequest, Store};
+use mino_core::store::{
+    AttemptResult, BatchFilter, Claim, ExecutionFilter, FinishedAttempt, JobRows, Page,
+    PageRequest, Reclaimed, Store,
+};
 use mino_core::Result;
 
 use super::{
-    artifacts, batches, executions, job_writes, jobs, projects, sessions, snapshots, PostgresStore,
+    artifacts, batches, executions, job_writes, jobs, projects, queue, sessions, snapshots,
+    PostgresStore,
 };
 
 #[async_trait]
@@ -129,6 +135,27 @@ impl Store for PostgresStore {
         update: ExecutionUpdate,
     ) -> Result<Execution> {
         executions::update(&self.pool, id, update).await
+    }
+
+    async fn claim_jobs(&self, worker: &str, max: u32, lease: Duration) -> Result<Vec<Claim>> {
+        queue::claim(&self.pool, worker, max, lease).await
+    }
+
+    async fn heartbeat(&self, worker: &str, jobs: &[JobId], lease: Duration) -> Result<Vec<JobId>> {
+        queue::heartbeat(&self.pool, worker, jobs, lease).await
+    }
+
+    async fn finish_attempt(
+        &self,
+        worker: &str,
+        session: SessionId,
+        result: AttemptResult,
+    ) -> Result<FinishedAttempt> {
+        queue::finish(&self.pool, worker, session, result).await
+    }
+
+    async fn reclaim_expired(&self) -> Result<Vec<Reclaimed>> {
+        queue::reclaim(&self.pool).await
     }
 
     async fn create_session(&self, new: NewSession) -> Result<Session> {

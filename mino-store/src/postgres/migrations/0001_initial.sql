@@ -75,6 +75,15 @@ CREATE TABLE executions (
     instruction_version integer NOT NULL CHECK (instruction_version >= 1),
     status              text NOT NULL CHECK (status IN
         ('running', 'paused', 'stopping', 'completed', 'stopped', 'failed')),
+    -- Its jobs by their status in this execution, kept by the triggers on execution_jobs
+    -- (below), so reading them costs nothing even for a million jobs.
+    jobs_pending        bigint NOT NULL DEFAULT 0 CHECK (jobs_pending >= 0),
+    jobs_queued         bigint NOT NULL DEFAULT 0 CHECK (jobs_queued >= 0),
+    jobs_running        bigint NOT NULL DEFAULT 0 CHECK (jobs_running >= 0),
+    jobs_completed      bigint NOT NULL DEFAULT 0 CHECK (jobs_completed >= 0),
+    jobs_failed         bigint NOT NULL DEFAULT 0 CHECK (jobs_failed >= 0),
+    jobs_cancelled      bigint NOT NULL DEFAULT 0 CHECK (jobs_cancelled >= 0),
+    jobs_invalid        bigint NOT NULL DEFAULT 0 CHECK (jobs_invalid >= 0),
     created_at          timestamptz NOT NULL DEFAULT now(),
     updated_at          timestamptz NOT NULL DEFAULT now(),
     finished_at         timestamptz
@@ -124,12 +133,11 @@ CREATE INDEX jobs_batch_idx ON jobs (batch_id, id);
 CREATE INDEX jobs_batch_status_idx ON jobs (batch_id, status, id);
 CREATE INDEX jobs_project_idx ON jobs (project_id, id);
 CREATE INDEX jobs_execution_idx ON jobs (execution_id, id);
--- Claims: queued jobs of an execution whose retry time has come.
-CREATE INDEX jobs_queued_idx ON jobs (execution_id, next_attempt_at, id)
-    WHERE status = 'queued';
--- Running jobs: concurrency per execution and expired leases.
-CREATE INDEX jobs_running_idx ON jobs (execution_id, lease_expires_at)
-    WHERE status = 'running';
+-- Claims: an execution's queued jobs in row order (the few still waiting for their retry
+-- time are skipped as they come).
+CREATE INDEX jobs_queued_idx ON jobs (execution_id, id) WHERE status = 'queued';
+-- Expired leases.
+CREATE INDEX jobs_running_idx ON jobs (lease_expires_at) WHERE status = 'running';
 -- Case-insensitive substring search (site_url ILIKE '%…%'). The operator class is looked
 -- up in whichever schema holds pg_trgm, since the search_path may not include it.
 DO $$
@@ -158,8 +166,70 @@ CREATE TABLE execution_jobs (
     PRIMARY KEY (execution_id, job_id)
 );
 CREATE INDEX execution_jobs_job_idx ON execution_jobs (job_id);
--- Counts by status come from this index alone.
-CREATE INDEX execution_jobs_status_idx ON execution_jobs (execution_id, status);
+
+-- Keeps executions.jobs_<status> equal to the count of the execution's rows here by status.
+-- Statement triggers with transition tables apply one aggregated change per statement, so
+-- queueing a million jobs updates the execution row once, not a million times. The
+-- search_path is pinned because cascading deletes may run these from any session.
+CREATE FUNCTION execution_jobs_apply(ids uuid[], statuses text[], deltas bigint[])
+RETURNS void LANGUAGE sql SET search_path FROM CURRENT AS $$
+    UPDATE executions AS e SET
+        jobs_pending   = e.jobs_pending   + d.pending,
+        jobs_queued    = e.jobs_queued    + d.queued,
+        jobs_running   = e.jobs_running   + d.running,
+        jobs_completed = e.jobs_completed + d.completed,
+        jobs_failed    = e.jobs_failed    + d.failed,
+        jobs_cancelled = e.jobs_cancelled + d.cancelled,
+        jobs_invalid   = e.jobs_invalid   + d.invalid
+    FROM (
+        SELECT id,
+            COALESCE(sum(n) FILTER (WHERE status = 'pending'), 0)   AS pending,
+            COALESCE(sum(n) FILTER (WHERE status = 'queued'), 0)    AS queued,
+            COALESCE(sum(n) FILTER (WHERE status = 'running'), 0)   AS running,
+            COALESCE(sum(n) FILTER (WHERE status = 'completed'), 0) AS completed,
+            COALESCE(sum(n) FILTER (WHERE status = 'failed'), 0)    AS failed,
+            COALESCE(sum(n) FILTER (WHERE status = 'cancelled'), 0) AS cancelled,
+            COALESCE(sum(n) FILTER (WHERE status = 'invalid'), 0)   AS invalid
+        FROM unnest(ids, statuses, deltas) AS c (id, status, n)
+        GROUP BY id
+    ) AS d
+    WHERE e.id = d.id
+$$;
+
+CREATE FUNCTION execution_jobs_count() RETURNS trigger
+LANGUAGE plpgsql SET search_path FROM CURRENT AS $$
+BEGIN
+    -- Each branch names only the transition tables its event has.
+    IF TG_OP = 'INSERT' THEN
+        PERFORM execution_jobs_apply(array_agg(execution_id), array_agg(status), array_agg(n))
+        FROM (SELECT execution_id, status, count(*) AS n FROM new_rows GROUP BY 1, 2) AS c;
+    ELSIF TG_OP = 'DELETE' THEN
+        PERFORM execution_jobs_apply(array_agg(execution_id), array_agg(status), array_agg(n))
+        FROM (SELECT execution_id, status, -count(*) AS n FROM old_rows GROUP BY 1, 2) AS c;
+    ELSE
+        PERFORM execution_jobs_apply(array_agg(execution_id), array_agg(status), array_agg(n))
+        FROM (
+            SELECT execution_id, status, sum(n) AS n FROM (
+                SELECT execution_id, status, 1 AS n FROM new_rows
+                UNION ALL
+                SELECT execution_id, status, -1 FROM old_rows
+            ) AS changes
+            GROUP BY 1, 2 HAVING sum(n) <> 0
+        ) AS c;
+    END IF;
+    RETURN NULL;
+END
+$$;
+
+CREATE TRIGGER execution_jobs_count_insert AFTER INSERT ON execution_jobs
+    REFERENCING NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION execution_jobs_count();
+CREATE TRIGGER execution_jobs_count_update AFTER UPDATE ON execution_jobs
+    REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION execution_jobs_count();
+CREATE TRIGGER execution_jobs_count_delete AFTER DELETE ON execution_jobs
+    REFERENCING OLD TABLE AS old_rows
+    FOR EACH STATEMENT EXECUTE FUNCTION execution_jobs_count();
 
 CREATE TABLE sessions (
     id           uuid PRIMARY KEY,
