@@ -10,8 +10,8 @@
 //!
 //! The module is split by entity (`projects`, `batches` with `copy`, `jobs` and
 //! `job_writes`, `executions` with `selection`, `queue`, `sessions`, `snapshots`,
-//! `artifacts`); `store` maps the
-//! trait onto them, `error` maps sqlx errors once, `codec` holds shared conversions.
+//! `artifacts`); `store` maps the trait onto them, `error` maps sqlx errors once, `codec`
+//! holds shared conversions.
 
 mod artifacts;
 mod batches;
