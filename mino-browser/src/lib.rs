@@ -5,10 +5,17 @@ use mino_core::Result;
 #[cfg(not(all(feature = "chromium", feature = "webdriver")))]
 use mino_core::{Error, ErrorKind};
 
+#[cfg(feature = "agentql")]
+pub mod agentql;
+pub mod agents;
 #[cfg(feature = "chromium")]
 pub mod chromium;
+#[cfg(feature = "llm")]
+pub mod llm;
 #[cfg(feature = "webdriver")]
 pub mod webdriver;
+
+pub use agents::register_agents;
 
 #[cfg(feature = "chromium")]
 pub use chromium::{ChromiumConfig, ChromiumDriver, ChromiumSession};
