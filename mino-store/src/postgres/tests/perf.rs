@@ -3,7 +3,7 @@
 
 use std::time::{Duration, Instant};
 
-use mino_core::model::{JobFilter, JobStatus};
+use mino_core::model::{ExecutionMode, JobFilter, JobSelection, JobStatus, NewExecution};
 use mino_core::store::{Cursor, PageRequest, Store};
 use uuid::Uuid;
 
@@ -125,5 +125,44 @@ async fn a_million_jobs_load_and_page_fast() {
     // shop-12345 and shop-123450 … shop-123459, less the invalid 123454 and 123459.
     assert_eq!(found.data.len(), 9);
     assert!(plan.contains("jobs_site_url_trgm_idx"), "{plan}");
+
+    // Running every row: one execution over 800,000 jobs, then the engine's hot path.
+    let new = NewExecution {
+        project_id: p.id,
+        batch_id: batch.id,
+        mode: ExecutionMode::Production,
+        sample_size: None,
+        seed: None,
+        concurrency: 50,
+        max_attempts: 3,
+        job_timeout_secs: 60,
+        instruction_version: 1,
+    };
+    let started = Instant::now();
+    let execution = store
+        .create_execution(new, JobSelection::Filter(JobFilter::default()))
+        .await
+        .expect("execution");
+    eprintln!(
+        "create_execution over {} jobs: {:?}",
+        execution.total,
+        started.elapsed()
+    );
+    let started = Instant::now();
+    let claims = store
+        .claim_jobs("perf", 50, Duration::from_secs(60))
+        .await
+        .expect("claimed");
+    eprintln!("claim of {} jobs: {:?}", claims.len(), started.elapsed());
+    assert_eq!(claims.len(), 50);
+    let started = Instant::now();
+    let now = store.get_execution(execution.id).await.expect("found");
+    eprintln!("get_execution with counts: {:?}", started.elapsed());
+    assert_eq!(now.counts.running, 50);
+    assert!(started.elapsed() <= Duration::from_millis(50));
+
+    let started = Instant::now();
+    store.delete_batch(batch.id).await.expect("deleted");
+    eprintln!("delete_batch of {ROWS} jobs: {:?}", started.elapsed());
     store.drop_schema().await.expect("dropped");
 }
