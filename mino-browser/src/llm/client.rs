@@ -87,10 +87,11 @@ mod tests {
 
     use super::*;
 
+    /// A scripted answer: status, headers, body.
+    type Scripted = (u16, Vec<(&'static str, &'static str)>, Value);
+
     /// Serves `answers` in order (the last one repeats) and records the authorization headers.
-    async fn serve(
-        answers: Vec<(u16, Vec<(&'static str, &'static str)>, Value)>,
-    ) -> (String, Arc<Mutex<Vec<(Instant, String)>>>) {
+    async fn serve(answers: Vec<Scripted>) -> (String, Arc<Mutex<Vec<(Instant, String)>>>) {
         let seen = Arc::new(Mutex::new(Vec::new()));
         let log = seen.clone();
         let answers = Arc::new(answers);

@@ -1,0 +1,705 @@
+//! The `llm` agent against a scripted chat-completions server, driving real Chromium on local
+//! fixture pages. The script reads the page digest it receives (element numbers, text) as a
+//! model would, so these tests fail if the digest does not show the page.
+#![cfg(all(feature = "llm", feature = "chromium"))]
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, StatusCode, Uri};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use mino_browser::chromium::{find_chromium, ChromiumConfig, ChromiumDriver};
+use mino_browser::llm::LlmAgent;
+use mino_core::agent::{Agent, AgentOutcome, AgentTask};
+use mino_core::browser::{BrowserDriver, BrowserSession, SessionOptions};
+use mino_core::model::OutputField;
+use mino_core::{ErrorKind, Result};
+use serde_json::{json, Value};
+
+// ---------------------------------------------------------------------------------------
+// The browser
+
+/// One Chromium at a time: the machine is small and shared.
+static BROWSER_TURN: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+fn chromium_found() -> bool {
+    if find_chromium().is_some() {
+        return true;
+    }
+    if std::env::var("CI").is_ok_and(|v| v == "true" || v == "1") {
+        panic!("Chromium is required when CI is set, but it was not found (MINO_CHROME or PATH)");
+    }
+    eprintln!("skipping: Chromium not found (set CI=true to make this a failure)");
+    false
+}
+
+/// Runs the agent on a fresh Chromium session and closes everything afterwards.
+async fn run_agent(agent: &LlmAgent, task: &AgentTask) -> Result<AgentOutcome> {
+    let _turn = BROWSER_TURN.lock().await;
+    let driver = ChromiumDriver::new(ChromiumConfig::local());
+    let mut session: Box<dyn BrowserSession> = driver
+        .open(SessionOptions::default())
+        .await
+        .expect("open a Chromium session");
+    let outcome = agent.run(task, session.as_mut()).await;
+    session.close().await.expect("close");
+    driver.shutdown().await;
+    outcome
+}
+
+// ---------------------------------------------------------------------------------------
+// The fixture site: a small bookshop that records every page it serves.
+
+struct Site {
+    base: String,
+    hits: Arc<Mutex<Vec<String>>>,
+}
+
+impl Site {
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base)
+    }
+
+    fn hits(&self) -> Vec<String> {
+        self.hits.lock().expect("lock").clone()
+    }
+}
+
+fn page(title: &str, body: &str) -> Html<String> {
+    Html(format!(
+        "<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>{title}</title></head>\
+         <body>{body}</body></html>"
+    ))
+}
+
+async fn serve(router: Router) -> String {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move { axum::serve(listener, router).await.expect("serve") });
+    format!("http://{addr}")
+}
+
+async fn bookshop() -> Site {
+    let hits = Arc::new(Mutex::new(Vec::new()));
+    let record = hits.clone();
+    let router = Router::new()
+        .route(
+            "/",
+            get(|| async {
+                page(
+                    "Acme Books",
+                    "<h1>Acme Books</h1><p>Welcome to the independent bookshop.</p>\
+                     <nav><a href=\"/about\">About us</a> | <a href=\"/catalogue\">Catalogue</a></nav>",
+                )
+            }),
+        )
+        .route(
+            "/about",
+            get(|| async { page("About", "<p>Family run since 1999.</p><a href=\"/\">Home</a>") }),
+        )
+        .route(
+            "/catalogue",
+            get(|| async {
+                page(
+                    "Catalogue",
+                    "<h1>Catalogue</h1><form action=\"/search\" method=\"get\">\
+                     <input name=\"q\" placeholder=\"Title or author\" autocomplete=\"off\">\
+                     <button type=\"submit\">Search</button></form>",
+                )
+            }),
+        )
+        .route(
+            "/search",
+            get(|Query(q): Query<HashMap<String, String>>| async move {
+                let query = q.get("q").cloned().unwrap_or_default();
+                let body = if query.to_lowercase().contains("rust") {
+                    format!(
+                        "<h1>Results for {query}</h1><div class=\"book\">\
+                         <h2>The Rust Programming Language</h2><p>Price: $39.95</p>\
+                         <p>Author: Steve Klabnik</p></div>"
+                    )
+                } else {
+                    format!("<h1>Results for {query}</h1><p>No books found.</p>")
+                };
+                page("Search", &body)
+            }),
+        )
+        .route(
+            "/loop",
+            get(|| async {
+                page(
+                    "Endless",
+                    "<p>Items 1-10</p><button type=\"button\" onclick=\"void 0\">Load more</button>",
+                )
+            }),
+        )
+        .layer(axum::middleware::from_fn(
+            move |req: axum::extract::Request, next: axum::middleware::Next| {
+                let record = record.clone();
+                async move {
+                    let uri: &Uri = req.uri();
+                    if uri.path() != "/favicon.ico" {
+                        record.lock().expect("lock").push(uri.to_string());
+                    }
+                    next.run(req).await
+                }
+            },
+        ));
+    Site {
+        base: serve(router).await,
+        hits,
+    }
+}
+
+// ---------------------------------------------------------------------------------------
+// The scripted model
+
+/// What the scripted model answers: a status, headers and a JSON body.
+struct Answer {
+    status: u16,
+    headers: Vec<(&'static str, String)>,
+    body: Value,
+}
+
+/// One turn of the script: looks at the request, answers (or says why the request is wrong,
+/// which the server sends back as HTTP 400 so that the agent fails with that message).
+type Turn = Box<dyn Fn(&Value) -> std::result::Result<Answer, String> + Send + Sync>;
+
+#[derive(Clone)]
+struct Recorded {
+    at: Instant,
+    authorization: String,
+    body: Value,
+}
+
+#[derive(Clone)]
+struct Model {
+    script: Arc<Vec<Turn>>,
+    requests: Arc<Mutex<Vec<Recorded>>>,
+}
+
+impl Model {
+    fn requests(&self) -> Vec<Recorded> {
+        self.requests.lock().expect("lock").clone()
+    }
+}
+
+async fn model_server(script: Vec<Turn>) -> (String, Model) {
+    let model = Model {
+        script: Arc::new(script),
+        requests: Arc::new(Mutex::new(Vec::new())),
+    };
+    let router = Router::new()
+        .route("/v1/chat/completions", post(answer))
+        .with_state(model.clone());
+    (format!("{}/v1", serve(router).await), model)
+}
+
+async fn answer(
+    State(model): State<Model>,
+    headers: HeaderMap,
+    Json(body): Json<Value>,
+) -> Response {
+    let n = {
+        let mut requests = model.requests.lock().expect("lock");
+        requests.push(Recorded {
+            at: Instant::now(),
+            authorization: headers
+                .get("authorization")
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned(),
+            body: body.clone(),
+        });
+        requests.len() - 1
+    };
+    let Some(turn) = model.script.get(n) else {
+        return (
+            StatusCode::BAD_REQUEST,
+            format!("script has no turn {}", n + 1),
+        )
+            .into_response();
+    };
+    match turn(&body) {
+        Ok(answer) => {
+            let mut response = (
+                StatusCode::from_u16(answer.status).expect("status"),
+                Json(answer.body),
+            )
+                .into_response();
+            for (name, value) in answer.headers {
+                response
+                    .headers_mut()
+                    .insert(name, value.parse().expect("header value"));
+            }
+            response
+        }
+        Err(problem) => (
+            StatusCode::BAD_REQUEST,
+            Json(json!({"error": {"message": format!("script turn {}: {problem}", n + 1)}})),
+        )
+            .into_response(),
+    }
+}
+
+/// A chat completion calling `name` with raw argument text, costing 100 + 10 tokens.
+fn raw_call(name: &str, arguments: &str, reasoning_text: Option<&str>) -> Answer {
+    Answer {
+        status: 200,
+        headers: Vec::new(),
+        body: json!({
+            "id": "chatcmpl-test", "object": "chat.completion", "model": "test-model",
+            "choices": [{"index": 0, "finish_reason": "tool_calls", "message": {
+                "role": "assistant", "content": reasoning_text,
+                "tool_calls": [{"id": "call_x", "type": "function",
+                                "function": {"name": name, "arguments": arguments}}]}}],
+            "usage": {"prompt_tokens": 100, "completion_tokens": 10, "total_tokens": 110}
+        }),
+    }
+}
+
+fn call(name: &str, arguments: Value) -> Answer {
+    raw_call(name, &arguments.to_string(), None)
+}
+
+/// The latest page state the agent sent.
+fn last_page(request: &Value) -> std::result::Result<String, String> {
+    request["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter(|m| m["role"] == "user")
+        .filter_map(|m| m["content"].as_str())
+        .rfind(|c| c.starts_with("Step "))
+        .map(str::to_owned)
+        .ok_or_else(|| "no page state in the request".to_owned())
+}
+
+/// The number of the first listed element whose line contains `needle`.
+fn element(page: &str, needle: &str) -> std::result::Result<u64, String> {
+    page.lines()
+        .filter(|l| l.starts_with('[') && l.contains(needle))
+        .find_map(|l| l[1..l.find(']')?].parse().ok())
+        .ok_or_else(|| format!("no element with {needle:?} in the page state:\n{page}"))
+}
+
+/// The rest of the first text line starting with `label`.
+fn text_after(page: &str, label: &str) -> std::result::Result<String, String> {
+    page.lines()
+        .find_map(|l| l.strip_prefix(label))
+        .map(|v| v.trim().to_owned())
+        .ok_or_else(|| format!("no line starting with {label:?} in the page state:\n{page}"))
+}
+
+fn last_message(request: &Value) -> Value {
+    request["messages"]
+        .as_array()
+        .and_then(|m| m.last())
+        .cloned()
+        .unwrap_or(Value::Null)
+}
+
+fn agent(base_url: &str, extra: Value) -> LlmAgent {
+    let mut settings = json!({
+        "base_url": base_url, "model": "test-model", "api_key": "sk-test",
+        "navigation_timeout_secs": 15,
+        "price": {"input_per_million": 2.5, "output_per_million": 10.0}
+    });
+    if let (Some(settings), Some(extra)) = (settings.as_object_mut(), extra.as_object()) {
+        settings.extend(extra.clone());
+    }
+    LlmAgent::from_json(&settings).expect("valid settings")
+}
+
+fn task(site: &Site, path: &str, fields: &[&str]) -> AgentTask {
+    let mut task = AgentTask {
+        instructions: "Find the book the row names and report its details.".to_owned(),
+        site_url: site.url(path),
+        inputs: Default::default(),
+        output_fields: fields.iter().map(|f| OutputField::named(*f)).collect(),
+    };
+    task.inputs.insert("topic".to_owned(), "rust".to_owned());
+    task
+}
+
+// ---------------------------------------------------------------------------------------
+// The tests
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clicks_types_and_finishes_on_real_pages() {
+    if !chromium_found() {
+        return;
+    }
+    let site = bookshop().await;
+    let (url, model) = model_server(vec![
+        Box::new(|req| {
+            let page = last_page(req)?;
+            if !page.contains("Welcome to the independent bookshop.") {
+                return Err(format!("the home page text is missing:\n{page}"));
+            }
+            let n = element(&page, "link \"Catalogue\"")?;
+            Ok(raw_call(
+                "click",
+                &json!({"element": n, "reasoning": "The catalogue should have a search."})
+                    .to_string(),
+                None,
+            ))
+        }),
+        Box::new(|req| {
+            let page = last_page(req)?;
+            let n = element(&page, "label=\"Title or author\"")?;
+            Ok(call("type", json!({"element": n, "text": "rust"})))
+        }),
+        Box::new(|req| {
+            let page = last_page(req)?;
+            let typed = element(&page, "value=\"rust\"")?;
+            let search = element(&page, "button \"Search\"")?;
+            if typed == search {
+                return Err("typed field and button share a number".to_owned());
+            }
+            Ok(raw_call(
+                "click",
+                &json!({"element": search}).to_string(),
+                Some("Run the search."),
+            ))
+        }),
+        Box::new(|req| {
+            let page = last_page(req)?;
+            if !page.contains("The Rust Programming Language") {
+                return Err(format!("the result is missing:\n{page}"));
+            }
+            Ok(call(
+                "finish",
+                json!({"fields": {
+                    "title": "The Rust Programming Language",
+                    "price": text_after(&page, "Price:")?,
+                    "author": text_after(&page, "Author:")?,
+                    "isbn": null,
+                }}),
+            ))
+        }),
+    ])
+    .await;
+    let outcome = run_agent(
+        &agent(&url, json!({})),
+        &task(&site, "/", &["title", "price", "author", "isbn"]),
+    )
+    .await
+    .expect("the run succeeds");
+
+    // The values came from the pages, through the digest.
+    assert_eq!(
+        outcome.values["title"].as_deref(),
+        Some("The Rust Programming Language")
+    );
+    assert_eq!(outcome.values["price"].as_deref(), Some("$39.95"));
+    assert_eq!(outcome.values["author"].as_deref(), Some("Steve Klabnik"));
+    assert_eq!(outcome.values["isbn"], None);
+    // The browser really clicked and typed: the site saw the pages and the search.
+    let hits = site.hits();
+    assert_eq!(hits, ["/", "/catalogue", "/search?q=rust"], "{hits:?}");
+    assert_eq!(
+        outcome.final_url.as_deref(),
+        Some(site.url("/search?q=rust").as_str())
+    );
+
+    // The requests follow the wire format.
+    let requests = model.requests();
+    assert_eq!(requests.len(), 4);
+    for request in &requests {
+        assert_eq!(request.authorization, "Bearer sk-test");
+        let body = &request.body;
+        assert_eq!(body["model"], "test-model");
+        let tools: Vec<&str> = body["tools"]
+            .as_array()
+            .expect("tools")
+            .iter()
+            .map(|t| {
+                assert_eq!(t["type"], "function");
+                assert_eq!(t["function"]["parameters"]["type"], "object");
+                t["function"]["name"].as_str().expect("name")
+            })
+            .collect();
+        assert_eq!(tools, ["navigate", "click", "type", "scroll", "finish"]);
+        assert_eq!(
+            body["tools"][4]["function"]["parameters"]["properties"]["fields"]["required"],
+            json!(["title", "price", "author", "isbn"])
+        );
+        assert_eq!(body["messages"][0]["role"], "system");
+        let task_text = body["messages"][1]["content"].as_str().expect("task");
+        assert!(
+            task_text.contains("Find the book the row names"),
+            "{task_text}"
+        );
+        assert!(task_text.contains("- topic: rust"), "{task_text}");
+        assert!(task_text.contains("- price (text)"), "{task_text}");
+    }
+    // Each later request answers the previous tool call and shows only the latest page.
+    let second = &requests[1].body["messages"];
+    let messages = second.as_array().expect("messages");
+    let assistant = &messages[messages.len() - 3];
+    assert_eq!(assistant["role"], "assistant");
+    assert_eq!(assistant["tool_calls"][0]["function"]["name"], "click");
+    assert_eq!(messages[messages.len() - 2]["role"], "tool");
+    assert_eq!(messages[messages.len() - 2]["tool_call_id"], "call_x");
+    let pages = requests[3].body["messages"]
+        .as_array()
+        .expect("messages")
+        .iter()
+        .filter(|m| {
+            m["content"]
+                .as_str()
+                .is_some_and(|c| c.starts_with("Step "))
+        })
+        .count();
+    assert_eq!(pages, 1, "older page states are shortened");
+
+    // Usage: 4 answers of 100 + 10 tokens at $2.5 / $10 per million.
+    assert_eq!(outcome.usage.tokens_in, 400);
+    assert_eq!(outcome.usage.tokens_out, 40);
+    assert!((outcome.usage.cost_usd - (400.0 * 2.5 + 40.0 * 10.0) / 1e6).abs() < 1e-12);
+
+    // A JPEG per step, labelled with the step and the action.
+    let labels: Vec<&str> = outcome
+        .screenshots
+        .iter()
+        .map(|s| s.label.as_str())
+        .collect();
+    assert_eq!(labels.len(), 4, "{labels:?}");
+    assert!(labels[0].starts_with("step 1: click(["), "{labels:?}");
+    assert!(labels[0].contains("\"Catalogue\""), "{labels:?}");
+    assert!(labels[1].starts_with("step 2: type(["), "{labels:?}");
+    assert!(labels[2].contains("\"Search\""), "{labels:?}");
+    assert_eq!(labels[3], "step 4: finish");
+    for shot in &outcome.screenshots {
+        assert_eq!(shot.content_type, "image/jpeg");
+        assert!(
+            shot.bytes.starts_with(&[0xFF, 0xD8, 0xFF]),
+            "{}",
+            shot.label
+        );
+    }
+    // A log line per step, with the model's reason when it gave one.
+    let log: Vec<&str> = outcome.log.iter().map(|l| l.message.as_str()).collect();
+    assert!(
+        log.iter().any(|l| l.starts_with("step 1: click")
+            && l.ends_with("— The catalogue should have a search.")),
+        "{log:?}"
+    );
+    assert!(
+        log.iter()
+            .any(|l| l.starts_with("step 3: click") && l.ends_with("— Run the search.")),
+        "{log:?}"
+    );
+    assert!(
+        log.iter().any(|l| l.starts_with("step 4: finish")),
+        "{log:?}"
+    );
+    // Evidence per found field.
+    let price = &outcome.evidence["price"];
+    assert_eq!(price.rule, "llm:step 4");
+    assert_eq!(price.url, site.url("/search?q=rust"));
+    assert!(
+        price
+            .snippet
+            .as_deref()
+            .is_some_and(|s| s.contains("Price: $39.95")),
+        "{price:?}"
+    );
+    assert!(!outcome.evidence.contains_key("isbn"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn invalid_answers_get_one_repair_round() {
+    if !chromium_found() {
+        return;
+    }
+    let site = bookshop().await;
+    let (url, model) = model_server(vec![
+        Box::new(|_| {
+            Ok(raw_call(
+                "finish",
+                r#"{"fields": {"title": "Acme Books""#,
+                None,
+            ))
+        }),
+        Box::new(|req| {
+            let last = last_message(req);
+            let text = last["content"].as_str().unwrap_or("");
+            if last["role"] != "tool" || !text.contains("not valid JSON") {
+                return Err(format!("expected a repair message, got {last}"));
+            }
+            Ok(call("finish", json!({"fields": {"title": "Acme Books"}})))
+        }),
+    ])
+    .await;
+    let outcome = run_agent(&agent(&url, json!({})), &task(&site, "/", &["title"]))
+        .await
+        .expect("repaired");
+    assert_eq!(outcome.values["title"].as_deref(), Some("Acme Books"));
+    assert_eq!(model.requests().len(), 2);
+    assert!(outcome
+        .log
+        .iter()
+        .any(|l| l.message.contains("asking for a repair")));
+
+    // Invalid again after the repair round: the run ends, saying what was wrong.
+    let (url, model) = model_server(vec![
+        Box::new(|_| {
+            Ok(call(
+                "finish",
+                json!({"fields": {"title": "x", "colour": "red"}}),
+            ))
+        }),
+        Box::new(|_| Ok(call("finish", json!({"fields": {"title": 42}})))),
+    ])
+    .await;
+    let err = run_agent(&agent(&url, json!({})), &task(&site, "/", &["title"]))
+        .await
+        .expect_err("still invalid");
+    assert_eq!(err.kind(), ErrorKind::Agent);
+    assert!(!err.is_transient());
+    assert!(
+        err.message().contains("still invalid after a repair round"),
+        "{err:?}"
+    );
+    assert!(
+        err.message()
+            .contains("title must be a string or null, not a number"),
+        "{err:?}"
+    );
+    let first_repair = &model.requests()[1].body;
+    assert!(
+        last_message(first_repair)["content"]
+            .as_str()
+            .is_some_and(|c| c.contains("unknown key(s) colour")),
+        "{first_repair}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rate_limits_wait_for_retry_after() {
+    if !chromium_found() {
+        return;
+    }
+    let site = bookshop().await;
+    let (url, model) = model_server(vec![
+        Box::new(|_| {
+            Ok(Answer {
+                status: 429,
+                headers: vec![("retry-after", "2".to_owned())],
+                body: json!({"error": {"message": "Rate limit reached", "type": "requests"}}),
+            })
+        }),
+        Box::new(|_| Ok(call("finish", json!({"fields": {"title": "Acme Books"}})))),
+    ])
+    .await;
+    let outcome = run_agent(&agent(&url, json!({})), &task(&site, "/", &["title"]))
+        .await
+        .expect("succeeds after the wait");
+    assert_eq!(outcome.values["title"].as_deref(), Some("Acme Books"));
+    let requests = model.requests();
+    assert_eq!(requests.len(), 2);
+    let waited = requests[1].at - requests[0].at;
+    assert!(waited >= Duration::from_secs(2), "waited only {waited:?}");
+    assert!(waited < Duration::from_secs(6), "waited {waited:?}");
+    // The rejected request cost nothing; the answered one is counted once.
+    assert_eq!(outcome.usage.tokens_in, 100);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeating_the_same_action_is_a_loop() {
+    if !chromium_found() {
+        return;
+    }
+    let site = bookshop().await;
+    let more = || -> Turn {
+        Box::new(|req| {
+            let page = last_page(req)?;
+            Ok(call(
+                "click",
+                json!({"element": element(&page, "button \"Load more\"")?}),
+            ))
+        })
+    };
+    let (url, model) = model_server(vec![more(), more(), more(), more()]).await;
+    let err = run_agent(&agent(&url, json!({})), &task(&site, "/loop", &["title"]))
+        .await
+        .expect_err("loop");
+    assert_eq!(err.kind(), ErrorKind::Agent);
+    assert!(!err.is_transient());
+    assert!(err.message().contains("loop detected"), "{err:?}");
+    assert!(err.message().contains("3 times"), "{err:?}");
+    assert_eq!(err.context_value("limit"), Some("loop"));
+    assert_eq!(model.requests().len(), 3);
+    assert_eq!(err.context_value("tokens_in"), Some("300"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn step_limit_and_token_budget_end_the_run() {
+    if !chromium_found() {
+        return;
+    }
+    let site = bookshop().await;
+    let (url, model) = model_server(vec![
+        Box::new(|req| {
+            let page = last_page(req)?;
+            Ok(call(
+                "click",
+                json!({"element": element(&page, "link \"About us\"")?}),
+            ))
+        }),
+        Box::new(|_| Ok(call("navigate", json!({"url": "/catalogue"})))),
+        Box::new(|_| Ok(call("finish", json!({"fields": {"title": "too late"}})))),
+    ])
+    .await;
+    let err = run_agent(
+        &agent(&url, json!({"max_steps": 2})),
+        &task(&site, "/", &["title"]),
+    )
+    .await
+    .expect_err("step limit");
+    assert_eq!(err.kind(), ErrorKind::Agent);
+    assert!(!err.is_transient());
+    assert!(
+        err.message().contains("step limit reached: 2 model calls"),
+        "{err:?}"
+    );
+    assert_eq!(err.context_value("limit"), Some("max_steps"));
+    assert_eq!(err.context_value("steps"), Some("2"));
+    assert_eq!(model.requests().len(), 2);
+    // Both actions happened before the limit: the navigation was relative to /about.
+    assert_eq!(site.hits(), ["/", "/about", "/catalogue"]);
+    let last = last_page(&model.requests()[1].body).expect("page");
+    assert!(
+        last.contains("This is the last step: call finish now."),
+        "{last}"
+    );
+
+    let (url, model) = model_server(vec![Box::new(|_| {
+        let mut answer = call("scroll", json!({"direction": "down"}));
+        answer.body["usage"] = json!({"prompt_tokens": 900, "completion_tokens": 200});
+        Ok(answer)
+    })])
+    .await;
+    let err = run_agent(
+        &agent(&url, json!({"max_tokens_total": 1000})),
+        &task(&site, "/", &["title"]),
+    )
+    .await
+    .expect_err("budget");
+    assert_eq!(err.kind(), ErrorKind::Agent);
+    assert!(
+        err.message()
+            .contains("token budget exhausted: 1100 tokens used of 1000"),
+        "{err:?}"
+    );
+    assert_eq!(err.context_value("cost_usd"), Some("0.004250"));
+    assert_eq!(model.requests().len(), 1);
+}
