@@ -44,10 +44,15 @@ pub enum Command {
     Run(run::RunArgs),
 }
 
-/// Sets up `tracing` from `RUST_LOG` (default `info` for MINO, `warn` for the rest).
-pub fn init_tracing(global: &GlobalArgs) {
+/// Sets up `tracing` from `RUST_LOG`. By default long-running commands log MINO's progress
+/// at `info`; `run` logs only warnings, so its progress bar stays readable.
+pub fn init_tracing(global: &GlobalArgs, command: &Command) {
+    let default = match command {
+        Command::Run(_) => "warn",
+        _ => "warn,mino=info,mino_core=info,mino_store=info,mino_browser=info",
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("warn,mino=info"));
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr);
