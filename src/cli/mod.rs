@@ -2,6 +2,7 @@
 
 mod migrate;
 mod run;
+mod worker;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
@@ -42,6 +43,8 @@ pub enum Command {
     Migrate,
     /// Run an agent over a CSV of sites, show progress, score against gt_ columns, export.
     Run(run::RunArgs),
+    /// Run only the engine: claim and run jobs of every running execution in the database.
+    Worker(worker::WorkerArgs),
 }
 
 /// Sets up `tracing` from `RUST_LOG`. By default long-running commands log MINO's progress
@@ -67,5 +70,6 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
     match cli.command {
         Command::Migrate => migrate::run(&cli.global).await,
         Command::Run(args) => run::run(&cli.global, args).await,
+        Command::Worker(args) => worker::run(&cli.global, args).await,
     }
 }
