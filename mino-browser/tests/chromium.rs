@@ -39,6 +39,7 @@ conformance_tests!(chromium =>
     http_errors,
     unreachable_and_invalid,
     slow_page_times_out,
+    goto_after_timeout,
     form_submit,
     isolation,
     screenshots,
@@ -154,6 +155,57 @@ async fn killed_browser_fails_in_flight_and_is_relaunched() {
     fresh.close().await.expect("close");
     driver.shutdown().await;
     assert_eq!(driver.browser_pid().await, None);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn hung_browser_is_replaced() {
+    if chromium_driver().is_none() {
+        return;
+    }
+    let driver =
+        ChromiumDriver::new(ChromiumConfig::local().health_timeout(Duration::from_secs(2)));
+    let fixture = Fixture::start().await;
+    let first = driver.open(SessionOptions::default()).await.expect("open");
+    first.close().await.expect("close");
+    let pid = driver.browser_pid().await.expect("pid");
+    // A stopped process keeps its websocket open but answers nothing: hung, not dead.
+    let status = Command::new("kill")
+        .args(["-STOP", &pid.to_string()])
+        .status()
+        .expect("run kill");
+    assert!(status.success());
+    let started = Instant::now();
+    let err = driver
+        .open(SessionOptions::default())
+        .await
+        .expect_err("the browser is hung");
+    assert_eq!(err.kind(), ErrorKind::Browser, "{err:?}");
+    assert!(err.is_transient());
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+
+    let mut fresh = driver
+        .open(SessionOptions::default())
+        .await
+        .expect("relaunch");
+    assert_ne!(driver.browser_pid().await, Some(pid));
+    fresh
+        .goto(
+            &fixture.url("/static"),
+            WaitUntil::Load,
+            Duration::from_secs(15),
+        )
+        .await
+        .expect("the new browser works");
+    fresh.close().await.expect("close");
+    // The hung browser was killed when the driver let go of it.
+    let gone = std::fs::read_to_string(format!("/proc/{pid}/stat"))
+        .map(|stat| stat.contains(") Z"))
+        .unwrap_or(true);
+    assert!(gone, "the hung browser {pid} still runs");
 }
 
 /// A Chromium started by the test, exposing its DevTools websocket, killed on drop.

@@ -46,6 +46,7 @@ conformance_tests!(webdriver =>
     http_errors,
     unreachable_and_invalid,
     slow_page_times_out,
+    goto_after_timeout,
     form_submit,
     isolation,
     screenshots,
@@ -94,10 +95,11 @@ async fn killed_chromedriver_fails_and_is_restarted() {
         .chromedriver_pid()
         .await
         .expect("a spawned chromedriver");
-    // The browser chromedriver started would outlive it; the test cleans it up at the end.
+    // The browser chromedriver started would outlive it, so it goes too.
     let orphans = children_of(pid);
     assert!(!orphans.is_empty(), "chromedriver started no browser");
     kill(pid);
+    orphans.into_iter().for_each(kill);
     let err = session
         .goto(&fixture.url("/static"), WaitUntil::Load, LOAD)
         .await
@@ -117,7 +119,6 @@ async fn killed_chromedriver_fails_and_is_restarted() {
     assert_eq!(fresh.title().await.expect("title"), "Static fixture");
     assert_ne!(driver.chromedriver_pid().await, Some(pid));
     fresh.close().await.expect("close");
-    orphans.into_iter().for_each(kill);
 }
 
 fn kill(pid: u32) {

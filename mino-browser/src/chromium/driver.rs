@@ -3,9 +3,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use chromiumoxide::cdp::browser_protocol::target::{
-    CreateBrowserContextParams, CreateTargetParams,
-};
+use chromiumoxide::cdp::browser_protocol::target::CreateBrowserContextParams;
 use mino_core::browser::{
     BrowserDriver, BrowserSession, Capabilities, SessionOptions, DEFAULT_VIEWPORT,
 };
@@ -104,20 +102,8 @@ impl ChromiumDriver {
             .create_browser_context(context_params)
             .await
             .map_err(|err| map_cdp(err, "open"))?;
-        let target = CreateTargetParams::builder()
-            .url("about:blank")
-            .browser_context_id(context.clone())
-            .build()
-            .map_err(|msg| Error::new(ErrorKind::Internal, msg))?;
-        let page = match instance.browser.new_page(target).await {
-            Ok(page) => page,
-            Err(err) => {
-                let _ = instance.browser.dispose_browser_context(context).await;
-                return Err(map_cdp(err, "open"));
-            }
-        };
         let viewport = options.viewport.filter(|v| *v != DEFAULT_VIEWPORT);
-        ChromiumSession::start(instance, context, page, viewport, self.config.frame_quality).await
+        ChromiumSession::start(instance, context, viewport, self.config.frame_quality).await
     }
 }
 

@@ -3,8 +3,9 @@
 //! - [`config`]: where the browser comes from (local launch or remote CDP endpoint).
 //! - [`driver`]: [`ChromiumDriver`], one browser and a fresh browser context per session.
 //! - [`session`]: [`ChromiumSession`], the page operations.
-//! - `instance`: the running browser and its handler task; `screencast`: live frames;
-//!   `error`: the mapping of chromiumoxide's errors.
+//! - `instance`: the running browser and its handler task; `tab`: a page target with its
+//!   events and crash guard; `screencast`: live frames; `error`: the mapping of chromiumoxide's
+//!   errors.
 
 pub mod config;
 pub mod driver;
@@ -12,6 +13,7 @@ mod error;
 mod instance;
 mod screencast;
 pub mod session;
+mod tab;
 
 pub use config::{find_chromium, ChromiumConfig, Endpoint};
 pub use driver::ChromiumDriver;

@@ -17,19 +17,21 @@ use crate::decode_base64;
 
 /// Frames buffered for a slow receiver before new ones are dropped. Small on purpose: a viewer
 /// wants the latest picture, not a backlog.
-const BUFFER: usize = 2;
+pub(crate) const BUFFER: usize = 2;
 
-/// Starts the screencast and a task that forwards at most `max_fps` frames a second.
+/// Starts the screencast of `page` and a task that forwards at most `max_fps` frames a second
+/// to `tx`.
 ///
 /// Chromium sends the next frame only after the previous one is acknowledged, so every frame
 /// is acknowledged at once, including the ones dropped by the fps cap or a full channel. The
 /// task stops the screencast and ends when the receiver is dropped, and ends with the tab.
 pub(crate) async fn start(
     page: Page,
+    tx: mpsc::Sender<Frame>,
     session_started: Instant,
     max_fps: u32,
     quality: u8,
-) -> Result<(JoinHandle<()>, mpsc::Receiver<Frame>), CdpError> {
+) -> Result<JoinHandle<()>, CdpError> {
     let mut events = page.event_listener::<EventScreencastFrame>().await?;
     let (width, height) = DEFAULT_VIEWPORT;
     page.execute(StartScreencastParams {
@@ -40,7 +42,6 @@ pub(crate) async fn start(
         every_nth_frame: Some(1),
     })
     .await?;
-    let (tx, rx) = mpsc::channel(BUFFER);
     let min_gap = Duration::from_secs(1) / max_fps.max(1);
     let task = tokio::spawn(async move {
         let mut last_sent: Option<Instant> = None;
@@ -78,5 +79,5 @@ pub(crate) async fn start(
         }
         let _ = page.execute(StopScreencastParams::default()).await;
     });
-    Ok((task, rx))
+    Ok(task)
 }

@@ -481,3 +481,35 @@ pub async fn live_frames(driver: &dyn BrowserDriver, fixture: &Fixture) {
     .await;
     assert!(ended.is_ok(), "the frame stream must end with the session");
 }
+
+/// After a navigation timed out, the session still navigates.
+pub async fn goto_after_timeout(driver: &dyn BrowserDriver, fixture: &Fixture) {
+    let mut s = open(driver).await;
+    s.goto(&fixture.url("/set-cookie"), WaitUntil::Load, LOAD)
+        .await
+        .expect("goto");
+    let err = s
+        .goto(
+            &fixture.url("/slow"),
+            WaitUntil::Load,
+            Duration::from_secs(1),
+        )
+        .await
+        .expect_err("too slow");
+    assert_eq!(err.kind(), ErrorKind::Timeout, "{err:?}");
+    let started = Instant::now();
+    s.goto(&fixture.url("/echo-cookie"), WaitUntil::Load, LOAD)
+        .await
+        .expect("the next goto works");
+    assert!(
+        started.elapsed() < Duration::from_secs(5),
+        "the next goto waited {:?}",
+        started.elapsed()
+    );
+    assert_eq!(
+        text_of(s.as_mut(), "#cookie").await,
+        "server_cookie=1",
+        "the session keeps its cookies"
+    );
+    s.close().await.expect("close");
+}
