@@ -57,7 +57,9 @@ impl PgEventSink {
     pub async fn start(pool: PgPool, channel: &str) -> Result<Arc<Self>> {
         if channel.is_empty()
             || channel.len() > 63
-            || !channel.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+            || !channel
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_')
         {
             return Err(Error::validation(format!(
                 "event channel {channel:?} must be 1–63 letters, digits or underscores"
@@ -129,10 +131,7 @@ async fn send(pool: PgPool, channel: String, origin: Uuid, mut rx: mpsc::Unbound
     while let Some(first) = rx.recv().await {
         let mut next = Some(first);
         // Gather what is already waiting into payloads of at most MAX_PAYLOAD bytes.
-        loop {
-            let Some(event) = next.take().or_else(|| rx.try_recv().ok()) else {
-                break;
-            };
+        while let Some(event) = next.take().or_else(|| rx.try_recv().ok()) {
             let Some(text) = encode(event) else {
                 continue;
             };
