@@ -194,14 +194,6 @@ pub(crate) async fn heartbeat(
         .collect())
 }
 
-#[derive(sqlx::FromRow)]
-struct AttemptRow {
-    job_id: Uuid,
-    execution_id: Option<Uuid>,
-    worker_id: String,
-    status: String,
-}
-
 pub(crate) async fn finish(
     pool: &PgPool,
     worker: &str,
@@ -213,36 +205,43 @@ pub(crate) async fn finish(
             .with_context("field", "status"));
     }
     let mut tx = pool.begin().await.db()?;
-    let attempt: AttemptRow = sqlx::query_as(
-        "SELECT job_id, execution_id, worker_id, status FROM sessions WHERE id = $1",
-    )
-    .bind(session.0)
-    .fetch_optional(&mut *tx)
-    .await
-    .db()?
-    .ok_or_else(|| Error::not_found("session", session))?;
+    let attempt: Option<(Uuid, Option<Uuid>)> =
+        sqlx::query_as("SELECT job_id, execution_id FROM sessions WHERE id = $1")
+            .bind(session.0)
+            .fetch_optional(&mut *tx)
+            .await
+            .db()?;
+    let (job_id, execution_id) = attempt.ok_or_else(|| Error::not_found("session", session))?;
     let lost = || {
         Error::conflict(format!(
             "worker {worker} no longer holds the job of session {session}"
         ))
         .with_context("session_id", session.to_string())
     };
-    let execution = ExecutionId(attempt.execution_id.ok_or_else(lost)?);
+    let execution = ExecutionId(execution_id.ok_or_else(lost)?);
+    // Lock order: execution, job, session — as in claims and reclaims. The session is read
+    // again under the locks: a reclaim may have marked it lost since the first read.
     let status = fetch(&mut tx, execution, true).await?.status()?;
     let held: Option<i32> = sqlx::query_scalar(
         "SELECT 1 FROM jobs WHERE id = $1 AND status = 'running' AND lease_owner = $2 \
          AND execution_id = $3 FOR UPDATE",
     )
-    .bind(attempt.job_id)
+    .bind(job_id)
     .bind(worker)
     .bind(execution.0)
     .fetch_optional(&mut *tx)
     .await
     .db()?;
-    if held.is_none()
-        || attempt.status != SessionStatus::Running.as_str()
-        || attempt.worker_id != worker
-    {
+    let current: Option<i32> = sqlx::query_scalar(
+        "SELECT 1 FROM sessions WHERE id = $1 AND status = 'running' AND worker_id = $2 \
+         FOR UPDATE",
+    )
+    .bind(session.0)
+    .bind(worker)
+    .fetch_optional(&mut *tx)
+    .await
+    .db()?;
+    if held.is_none() || current.is_none() {
         return Err(lost());
     }
 
@@ -270,7 +269,7 @@ pub(crate) async fn finish(
          updated_at = now() WHERE id = $1 RETURNING {JOB_COLUMNS}"
     );
     let job: JobRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(attempt.job_id)
+        .bind(job_id)
         .bind(next.job_status().as_str())
         .bind(retry_at)
         .bind(completed)
@@ -286,13 +285,7 @@ pub(crate) async fn finish(
         .fetch_one(&mut *tx)
         .await
         .db()?;
-    set_execution_status(
-        &mut tx,
-        execution,
-        attempt.job_id,
-        next.job_status().as_str(),
-    )
-    .await?;
+    set_execution_status(&mut tx, execution, job_id, next.job_status().as_str()).await?;
     let execution = settle(&mut tx, execution).await?;
     tx.commit().await.db()?;
     Ok(FinishedAttempt {

@@ -10,6 +10,7 @@ mod jobs;
 mod migrations;
 mod perf;
 mod projects;
+mod queue;
 mod sessions;
 
 use indexmap::IndexMap;

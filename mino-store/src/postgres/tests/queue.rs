@@ -1,0 +1,185 @@
+//! Queue cases beyond the conformance suite: stale sessions, retries while stopping,
+//! counters after deletes.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use mino_core::model::{
+    ExecutionMode, ExecutionStatus, ExecutionUpdate, JobFilter, JobSelection, JobStatus,
+    NewExecution, SessionOutcome, SessionStatus, Usage,
+};
+use mino_core::store::{AttemptResult, NextStep, Store};
+use mino_core::ErrorKind;
+
+use super::{fresh_store, job_rows, new_batch, project, rows};
+use crate::postgres::PostgresStore;
+
+const LEASE: Duration = Duration::from_secs(30);
+
+fn result(next: NextStep) -> AttemptResult {
+    let status = match next {
+        NextStep::Complete => SessionStatus::Succeeded,
+        NextStep::Cancel => SessionStatus::Cancelled,
+        _ => SessionStatus::Failed,
+    };
+    AttemptResult {
+        outcome: SessionOutcome {
+            status,
+            log: Vec::new(),
+            extraction: None,
+            error: None,
+            screenshot: None,
+            final_url: None,
+            usage: Usage::default(),
+        },
+        next,
+        evaluation: None,
+    }
+}
+
+/// A running execution over the valid jobs of a new batch of `n` rows.
+async fn execution(store: &PostgresStore, n: u64, concurrency: u32) -> mino_core::model::Execution {
+    let p = project(store).await;
+    let b = store
+        .create_batch(new_batch(&p), job_rows(rows(n)))
+        .await
+        .expect("batch");
+    store
+        .create_execution(
+            NewExecution {
+                project_id: p.id,
+                batch_id: b.id,
+                mode: ExecutionMode::Production,
+                sample_size: None,
+                seed: None,
+                concurrency,
+                max_attempts: 3,
+                job_timeout_secs: 60,
+                instruction_version: 1,
+            },
+            JobSelection::Filter(JobFilter::default()),
+        )
+        .await
+        .expect("execution")
+}
+
+#[tokio::test]
+async fn a_reclaimed_session_cannot_finish_even_for_the_same_worker() {
+    let Some(store) = fresh_store().await else {
+        return;
+    };
+    execution(&store, 1, 1).await;
+    let first = store
+        .claim_jobs("w", 1, Duration::from_millis(50))
+        .await
+        .expect("claimed");
+    tokio::time::sleep(Duration::from_millis(120)).await;
+    assert_eq!(store.reclaim_expired().await.expect("reclaimed").len(), 1);
+    let second = store.claim_jobs("w", 1, LEASE).await.expect("claimed");
+    assert_eq!(second[0].job.id, first[0].job.id);
+
+    let stale = store
+        .finish_attempt("w", first[0].session.id, result(NextStep::Complete))
+        .await
+        .expect_err("stale session");
+    assert_eq!(stale.kind(), ErrorKind::Conflict);
+    let done = store
+        .finish_attempt("w", second[0].session.id, result(NextStep::Complete))
+        .await
+        .expect("finished");
+    assert_eq!(done.job.status, JobStatus::Completed);
+    assert_eq!(done.execution.status, ExecutionStatus::Completed);
+    let lost = store.get_session(first[0].session.id).await.expect("found");
+    assert_eq!(lost.status, SessionStatus::Lost);
+    store.drop_schema().await.expect("dropped");
+}
+
+#[tokio::test]
+async fn a_retry_while_stopping_is_a_cancellation() {
+    let Some(store) = fresh_store().await else {
+        return;
+    };
+    let e = execution(&store, 3, 1).await;
+    let claims = store.claim_jobs("w", 1, LEASE).await.expect("claimed");
+    let stopping = store
+        .update_execution(
+            e.id,
+            ExecutionUpdate {
+                status: Some(ExecutionStatus::Stopping),
+                concurrency: None,
+            },
+        )
+        .await
+        .expect("stopping");
+    assert_eq!(stopping.status, ExecutionStatus::Stopping);
+    let f = store
+        .finish_attempt(
+            "w",
+            claims[0].session.id,
+            result(NextStep::Retry { at: Utc::now() }),
+        )
+        .await
+        .expect("finished");
+    assert_eq!(f.job.status, JobStatus::Cancelled);
+    assert_eq!(f.execution.status, ExecutionStatus::Stopped);
+    assert_eq!(f.execution.counts.cancelled, f.execution.total);
+    store.drop_schema().await.expect("dropped");
+}
+
+#[tokio::test]
+async fn counts_follow_deleted_jobs_and_paused_attempts_live_on() {
+    let Some(store) = fresh_store().await else {
+        return;
+    };
+    let e = execution(&store, 5, 5).await;
+    assert_eq!(e.total, 4);
+    for claim in store.claim_jobs("w", 5, LEASE).await.expect("claimed") {
+        store
+            .finish_attempt("w", claim.session.id, result(NextStep::Complete))
+            .await
+            .expect("finished");
+    }
+    let done = store.get_execution(e.id).await.expect("found");
+    assert_eq!(
+        (done.status, done.counts.completed),
+        (ExecutionStatus::Completed, 4)
+    );
+
+    let jobs = store
+        .list_jobs(
+            &JobFilter {
+                execution_id: Some(e.id),
+                ..Default::default()
+            },
+            Default::default(),
+        )
+        .await
+        .expect("listed");
+    store
+        .bulk_delete_jobs(&[jobs.data[0].id])
+        .await
+        .expect("deleted");
+    let after = store.get_execution(e.id).await.expect("found");
+    assert_eq!((after.total, after.counts.completed), (3, 3));
+
+    // Paused executions keep their running attempts alive; heartbeats say so.
+    let e2 = execution(&store, 2, 1).await;
+    let claim = store.claim_jobs("w", 1, LEASE).await.expect("claimed");
+    assert_eq!(claim[0].execution.id, e2.id);
+    store
+        .update_execution(
+            e2.id,
+            ExecutionUpdate {
+                status: Some(ExecutionStatus::Paused),
+                concurrency: None,
+            },
+        )
+        .await
+        .expect("paused");
+    let gone = store
+        .heartbeat("w", &[claim[0].job.id], LEASE)
+        .await
+        .expect("heartbeat");
+    assert!(gone.is_empty());
+    store.drop_schema().await.expect("dropped");
+}
