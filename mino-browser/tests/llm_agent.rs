@@ -305,6 +305,18 @@ fn last_message(request: &Value) -> Value {
         .unwrap_or(Value::Null)
 }
 
+/// The content of the latest tool result message.
+fn last_tool_result(request: &Value) -> String {
+    request["messages"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .rfind(|m| m["role"] == "tool")
+        .and_then(|m| m["content"].as_str())
+        .unwrap_or("")
+        .to_owned()
+}
+
 fn agent(base_url: &str, extra: Value) -> LlmAgent {
     let mut settings = json!({
         "base_url": base_url, "model": "test-model", "api_key": "sk-test",
@@ -702,4 +714,46 @@ async fn step_limit_and_token_budget_end_the_run() {
     );
     assert_eq!(err.context_value("cost_usd"), Some("0.004250"));
     assert_eq!(model.requests().len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn typing_with_submit_presses_enter_and_bad_numbers_are_reported() {
+    if !chromium_found() {
+        return;
+    }
+    let site = bookshop().await;
+    let (url, model) = model_server(vec![
+        Box::new(|_| Ok(call("click", json!({"element": 99})))),
+        Box::new(|req| {
+            let result = last_tool_result(req);
+            if !result.contains("There is no element [99]") {
+                return Err(format!(
+                    "expected the missing element to be reported, got {result:?}"
+                ));
+            }
+            let page = last_page(req)?;
+            Ok(call(
+                "type",
+                json!({"element": element(&page, "label=\"Title or author\"")?,
+                       "text": "Rust", "submit": true}),
+            ))
+        }),
+        Box::new(|req| {
+            let page = last_page(req)?;
+            Ok(call(
+                "finish",
+                json!({"fields": {"title": text_after(&page, "Results for")?}}),
+            ))
+        }),
+    ])
+    .await;
+    let outcome = run_agent(
+        &agent(&url, json!({})),
+        &task(&site, "/catalogue", &["title"]),
+    )
+    .await
+    .expect("the run succeeds");
+    assert_eq!(outcome.values["title"].as_deref(), Some("Rust"));
+    assert_eq!(site.hits(), ["/catalogue", "/search?q=Rust"]);
+    assert_eq!(model.requests().len(), 3);
 }
