@@ -42,6 +42,7 @@ conformance_tests!(chromium =>
     goto_after_timeout,
     form_submit,
     isolation,
+    concurrent_sessions,
     screenshots,
     evaluate_json,
     strict_csp,

@@ -49,6 +49,7 @@ conformance_tests!(webdriver =>
     goto_after_timeout,
     form_submit,
     isolation,
+    concurrent_sessions,
     screenshots,
     evaluate_json,
     strict_csp,

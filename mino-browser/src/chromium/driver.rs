@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use async_trait::async_trait;
 use chromiumoxide::cdp::browser_protocol::target::CreateBrowserContextParams;
+use mino_core::browser::navigation::check_proxy;
 use mino_core::browser::{
     BrowserDriver, BrowserSession, Capabilities, SessionOptions, DEFAULT_VIEWPORT,
 };
@@ -122,6 +123,9 @@ impl BrowserDriver for ChromiumDriver {
     }
 
     async fn open(&self, options: SessionOptions) -> Result<Box<dyn BrowserSession>> {
+        if let Some(proxy) = &options.proxy {
+            check_proxy(proxy)?;
+        }
         let instance = self.instance().await?;
         // Opening a session doubles as the health check: a browser that cannot make a context
         // and a tab in time is hung, and is replaced on the next open.

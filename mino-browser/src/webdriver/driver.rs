@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
+use mino_core::browser::navigation::check_proxy;
 use mino_core::browser::{
     BrowserDriver, BrowserSession, Capabilities, SessionOptions, DEFAULT_VIEWPORT,
 };
@@ -149,6 +150,9 @@ impl BrowserDriver for WebDriverDriver {
     }
 
     async fn open(&self, options: SessionOptions) -> Result<Box<dyn BrowserSession>> {
+        if let Some(proxy) = &options.proxy {
+            check_proxy(proxy)?;
+        }
         let (url, service) = self.server().await?;
         let caps = self.capabilities_for(&options)?;
         let connect = WebDriver::builder(url.as_str(), caps)

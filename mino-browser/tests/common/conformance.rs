@@ -513,3 +513,38 @@ pub async fn goto_after_timeout(driver: &dyn BrowserDriver, fixture: &Fixture) {
     );
     s.close().await.expect("close");
 }
+
+/// Sessions opened and used at the same time do not get in each other's way; an invalid proxy
+/// is refused up front.
+pub async fn concurrent_sessions(driver: &dyn BrowserDriver, fixture: &Fixture) {
+    let sessions = futures::future::join_all((0..3).map(|_| open(driver))).await;
+    let visits = sessions
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut s)| async move {
+            s.goto(
+                &fixture.url(&format!("/submit?q=tab{i}")),
+                WaitUntil::Load,
+                LOAD,
+            )
+            .await
+            .expect("goto");
+            let text = text_of(s.as_mut(), "#result").await;
+            s.close().await.expect("close");
+            text
+        });
+    let texts = futures::future::join_all(visits).await;
+    assert_eq!(
+        texts,
+        ["You typed: tab0", "You typed: tab1", "You typed: tab2"]
+    );
+
+    let err = driver
+        .open(SessionOptions {
+            proxy: Some("not a proxy".to_owned()),
+            ..SessionOptions::default()
+        })
+        .await
+        .expect_err("invalid proxy");
+    assert_eq!(err.kind(), ErrorKind::Validation, "{err:?}");
+}

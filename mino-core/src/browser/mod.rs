@@ -39,9 +39,10 @@ pub struct Capabilities {
 /// Options for a new session.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SessionOptions {
-    /// A proxy for this session, e.g. `http://127.0.0.1:3128` or `socks5://host:1080`.
-    /// Only honoured by drivers with [`Capabilities::proxy_per_session`]; others fail `open`
-    /// with [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported).
+    /// A proxy for this session, e.g. `http://127.0.0.1:3128` or `socks5://host:1080` (checked
+    /// by [`navigation::check_proxy`]). Only honoured by drivers with
+    /// [`Capabilities::proxy_per_session`]; others fail `open` with
+    /// [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported).
     pub proxy: Option<String>,
     /// Viewport width and height in CSS pixels (default [`DEFAULT_VIEWPORT`]).
     pub viewport: Option<(u32, u32)>,
@@ -112,9 +113,10 @@ pub struct Frame {
 ///   out a session of the dead browser.
 /// - A browser that does not answer a health check at `open` in time counts as hung: `open`
 ///   fails with a transient `Browser` error and the next `open` starts afresh.
-/// - `open` fails with [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) for options the
-///   driver cannot honour (see [`Capabilities`]), and with a transient `Browser` error when the
-///   browser cannot be started or reached.
+/// - `open` fails with [`ErrorKind::Validation`](crate::ErrorKind::Validation) for an invalid
+///   proxy, with [`ErrorKind::Unsupported`](crate::ErrorKind::Unsupported) for options the driver
+///   cannot honour (see [`Capabilities`]), and with a transient `Browser` error when the browser
+///   cannot be started or reached.
 #[async_trait]
 pub trait BrowserDriver: Send + Sync + Debug + 'static {
     /// A short name, e.g. `chromium` or `webdriver`.

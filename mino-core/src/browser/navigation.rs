@@ -25,6 +25,29 @@ pub fn check_url(url: &str) -> Result<url::Url> {
     Ok(parsed)
 }
 
+/// Proxy schemes a session may use (those Chromium understands).
+pub const PROXY_SCHEMES: &[&str] = &["http", "https", "socks4", "socks5"];
+
+/// Checks a session's proxy (e.g. `http://127.0.0.1:3128`), failing with
+/// [`ErrorKind::Validation`] for anything but `scheme://host[:port]` with a scheme of
+/// [`PROXY_SCHEMES`].
+pub fn check_proxy(proxy: &str) -> Result<()> {
+    let invalid = |why: &str| {
+        Error::validation(format!("invalid proxy {proxy:?}: {why}")).with_context("proxy", proxy)
+    };
+    let parsed = url::Url::parse(proxy).map_err(|err| invalid(&err.to_string()))?;
+    if !PROXY_SCHEMES.contains(&parsed.scheme()) {
+        return Err(invalid("the scheme must be http, https, socks4 or socks5"));
+    }
+    if parsed.host_str().is_none_or(str::is_empty) {
+        return Err(invalid("no host"));
+    }
+    if !matches!(parsed.path(), "" | "/") || parsed.query().is_some() {
+        return Err(invalid("a proxy has no path or query"));
+    }
+    Ok(())
+}
+
 /// The error for a main-document HTTP status, or `None` when the status is a success.
 ///
 /// 4xx answers are permanent except 408 (request timeout) and 429 (too many requests), which
@@ -96,6 +119,16 @@ mod tests {
             let err = check_url(bad).expect_err(bad);
             assert_eq!(err.kind(), ErrorKind::Validation, "{bad}");
             assert!(!err.is_transient());
+        }
+    }
+
+    #[test]
+    fn proxies_are_checked() {
+        assert!(check_proxy("http://127.0.0.1:3128").is_ok());
+        assert!(check_proxy("socks5://proxy.example:1080").is_ok());
+        for bad in ["127.0.0.1:3128", "ftp://x:1", "http://x:1/path", "nonsense"] {
+            let err = check_proxy(bad).expect_err(bad);
+            assert_eq!(err.kind(), ErrorKind::Validation, "{bad}");
         }
     }
 
