@@ -214,9 +214,13 @@ pub trait Store: Send + Sync + Debug + 'static {
     ) -> Result<Page<Execution>>;
 
     /// Changes an execution's status or concurrency. Changing a finished (completed,
-    /// stopped, failed) execution is a conflict. Setting a finished status sets
-    /// `finished_at` and, in the same transaction, cancels the execution's queued jobs
-    /// (running ones are left to their workers).
+    /// stopped, failed) execution is a conflict.
+    ///
+    /// Setting `stopping` (or a finished status) cancels the execution's queued jobs in the
+    /// same transaction; running ones are left to their workers, which learn from their next
+    /// heartbeat that they must abort. A `stopping` execution with nothing running becomes
+    /// `stopped` at once; otherwise it becomes `stopped` when its last running attempt ends.
+    /// A finished status sets `finished_at`.
     async fn update_execution(&self, id: ExecutionId, update: ExecutionUpdate)
         -> Result<Execution>;
 

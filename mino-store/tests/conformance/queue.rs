@@ -337,7 +337,7 @@ pub async fn stop_cancels_queued_and_aborts_running(store: DynStore) {
     let mut expected = ids.clone();
     expected.sort();
     assert_eq!(gone, expected, "running attempts of a stopping execution must abort");
-    let cancel = |c: &Claim| AttemptResult {
+    let cancel = |_: &Claim| AttemptResult {
         outcome: outcome(SessionStatus::Cancelled, None),
         next: NextStep::Cancel,
         evaluation: None,
