@@ -108,54 +108,112 @@ fn produce(rows: JobRows, mut ids: JobIds, sender: SyncSender<Result<Vec<Prepare
     }
 }
 
+/// Rows per INSERT statement: running one statement costs more than binding a row, so
+/// rows go in groups; a shorter last group goes one row at a time. The statements say
+/// `OR FAIL`: any failure rolls back the whole batch anyway, so SQLite need not keep a
+/// statement journal to undo one statement alone.
+const ROWS_PER_INSERT: usize = 128;
+/// Parameters per row after the two shared ones (?1 batch, ?2 timestamp).
+const PARAMS_PER_ROW: usize = 9;
+
+fn insert_sql(rows: usize) -> String {
+    let mut sql = String::from(
+        "INSERT OR FAIL INTO jobs (id, batch_id, row_index, line, site_url, inputs, ground_truth, \
+         has_ground_truth, status, invalid_reason, attempts, created_at, updated_at) VALUES ",
+    );
+    for r in 0..rows {
+        let p = 3 + r * PARAMS_PER_ROW;
+        if r > 0 {
+            sql.push_str(", ");
+        }
+        sql.push_str(&format!(
+            "(?{}, ?1, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, ?{}, 0, ?2, ?2)",
+            p,
+            p + 1,
+            p + 2,
+            p + 3,
+            p + 4,
+            p + 5,
+            p + 6,
+            p + 7,
+            p + 8
+        ));
+    }
+    sql
+}
+
 fn consume(
     conn: &Connection,
     batch: BatchId,
     at: i64,
     receiver: Receiver<Result<Vec<Prepared>>>,
 ) -> Result<Inserted> {
-    let mut stmt = conn
-        .prepare_cached(
-            "INSERT INTO jobs (id, batch_id, row_index, line, site_url, inputs, ground_truth, \
-             has_ground_truth, status, invalid_reason, attempts, created_at, updated_at) \
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 0, ?11, ?11)",
-        )
+    let mut group = conn
+        .prepare_cached(&insert_sql(ROWS_PER_INSERT))
         .db("prepare the job insert")?;
+    let mut single = conn
+        .prepare_cached(&insert_sql(1))
+        .db("prepare the job insert")?;
+    for stmt in [&mut group, &mut single] {
+        stmt.raw_bind_parameter(1, batch.0.as_bytes())
+            .and_then(|()| stmt.raw_bind_parameter(2, at))
+            .db("bind the job insert")?;
+    }
     let mut inserted = Inserted {
         valid: 0,
         invalid: 0,
         first_seq: 1,
         last_seq: 0,
     };
+    let mut pending: Vec<Prepared> = Vec::with_capacity(ROWS_PER_INSERT);
     for chunk in receiver {
         for row in chunk? {
-            let status = if row.invalid_reason.is_some() {
-                inserted.invalid += 1;
-                JobStatus::Invalid
-            } else {
-                inserted.valid += 1;
-                JobStatus::Pending
-            };
-            stmt.execute(rusqlite::params![
-                row.id.0.as_bytes(),
-                batch.0.as_bytes(),
-                row.row_index,
-                row.line,
-                row.site_url,
-                row.inputs,
-                row.ground_truth,
-                row.has_truth,
-                status.as_str(),
-                row.invalid_reason,
-                at,
-            ])
-            .db("insert a job")?;
-            let seq = conn.last_insert_rowid();
-            if inserted.valid + inserted.invalid == 1 {
-                inserted.first_seq = seq;
+            pending.push(row);
+            if pending.len() == ROWS_PER_INSERT {
+                execute(conn, &mut group, &pending, &mut inserted)?;
+                pending.clear();
             }
-            inserted.last_seq = seq;
         }
     }
+    for row in pending {
+        execute(conn, &mut single, std::slice::from_ref(&row), &mut inserted)?;
+    }
     Ok(inserted)
+}
+
+/// Binds `rows` (as many as the statement has) and runs it.
+fn execute(
+    conn: &Connection,
+    stmt: &mut rusqlite::CachedStatement<'_>,
+    rows: &[Prepared],
+    inserted: &mut Inserted,
+) -> Result<()> {
+    for (r, row) in rows.iter().enumerate() {
+        let status = if row.invalid_reason.is_some() {
+            inserted.invalid += 1;
+            JobStatus::Invalid
+        } else {
+            inserted.valid += 1;
+            JobStatus::Pending
+        };
+        let p = 3 + r * PARAMS_PER_ROW;
+        stmt.raw_bind_parameter(p, row.id.0.as_bytes())
+            .and_then(|()| stmt.raw_bind_parameter(p + 1, row.row_index))
+            .and_then(|()| stmt.raw_bind_parameter(p + 2, row.line))
+            .and_then(|()| stmt.raw_bind_parameter(p + 3, row.site_url.as_str()))
+            .and_then(|()| stmt.raw_bind_parameter(p + 4, row.inputs.as_str()))
+            .and_then(|()| stmt.raw_bind_parameter(p + 5, row.ground_truth.as_str()))
+            .and_then(|()| stmt.raw_bind_parameter(p + 6, row.has_truth))
+            .and_then(|()| stmt.raw_bind_parameter(p + 7, status.as_str()))
+            .and_then(|()| stmt.raw_bind_parameter(p + 8, row.invalid_reason.as_deref()))
+            .db("bind a job")?;
+    }
+    stmt.raw_execute().db("insert jobs")?;
+    // Rows of one statement get consecutive seqs; the last one is the statement's.
+    let last = conn.last_insert_rowid();
+    if inserted.last_seq < inserted.first_seq {
+        inserted.first_seq = last - (rows.len() as i64 - 1);
+    }
+    inserted.last_seq = last;
+    Ok(())
 }
