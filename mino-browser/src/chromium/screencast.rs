@@ -9,7 +9,7 @@ use chromiumoxide::cdp::browser_protocol::page::{
 use chromiumoxide::error::CdpError;
 use chromiumoxide::Page;
 use futures::StreamExt;
-use mino_core::browser::{Frame, DEFAULT_VIEWPORT};
+use mino_core::browser::Frame;
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
 
@@ -19,8 +19,8 @@ use crate::decode_base64;
 /// wants the latest picture, not a backlog.
 pub(crate) const BUFFER: usize = 2;
 
-/// Starts the screencast of `page` and a task that forwards at most `max_fps` frames a second
-/// to `tx`.
+/// Starts the screencast of `page` (frames at most the viewport's size) and a task that
+/// forwards at most `max_fps` frames a second to `tx`.
 ///
 /// Chromium sends the next frame only after the previous one is acknowledged, so every frame
 /// is acknowledged at once, including the ones dropped by the fps cap or a full channel. The
@@ -29,11 +29,11 @@ pub(crate) async fn start(
     page: Page,
     tx: mpsc::Sender<Frame>,
     session_started: Instant,
+    (width, height): (u32, u32),
     max_fps: u32,
     quality: u8,
 ) -> Result<JoinHandle<()>, CdpError> {
     let mut events = page.event_listener::<EventScreencastFrame>().await?;
-    let (width, height) = DEFAULT_VIEWPORT;
     page.execute(StartScreencastParams {
         format: Some(StartScreencastFormat::Jpeg),
         quality: Some(i64::from(quality.clamp(1, 100))),

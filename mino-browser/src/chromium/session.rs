@@ -14,7 +14,9 @@ use chromiumoxide::cdp::browser_protocol::page::{
 };
 use mino_core::browser::navigation::{check_url, load_timeout, net_error, status_error};
 use mino_core::browser::script::{self, ClickTarget};
-use mino_core::browser::{BrowserSession, Frame, ImageFormat, Navigation, WaitUntil};
+use mino_core::browser::{
+    BrowserSession, Frame, ImageFormat, Navigation, WaitUntil, DEFAULT_VIEWPORT,
+};
 use mino_core::{Error, ErrorKind, Result};
 use tokio::sync::mpsc;
 use tokio::task::JoinHandle;
@@ -105,6 +107,7 @@ impl ChromiumSession {
             self.tab.page.clone(),
             tx.clone(),
             self.started,
+            self.viewport.unwrap_or(DEFAULT_VIEWPORT),
             max_fps,
             self.frame_quality,
         );
