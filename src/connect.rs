@@ -36,7 +36,8 @@ impl Default for PlatformOptions {
 pub async fn connect(options: PlatformOptions) -> Result<Platform> {
     let (store, events) = mino_store::open_with_events(&options.database).await?;
     let driver = mino_browser::driver_from_spec(&options.browser)?;
-    let agents = AgentRegistry::default();
+    let mut agents = AgentRegistry::default();
+    mino_browser::register_agents(&mut agents);
     Platform::builder()
         .store(store)
         .driver(driver)
