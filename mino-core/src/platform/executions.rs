@@ -262,7 +262,8 @@ impl Platform {
     }
 
     /// Stops an execution: queued jobs are cancelled at once and running attempts are aborted
-    /// within a few seconds (at the workers' next heartbeat).
+    /// as soon as their workers hear of it (the stop is an event they listen for), or at the
+    /// latest at their next heartbeat.
     pub async fn stop_execution(&self, id: ExecutionId) -> Result<Execution> {
         self.transition(
             id,
