@@ -1,0 +1,92 @@
+//! Shared by the engine and fault tests: the fixture server, the services they need
+//! (Chromium, Postgres), waiting on conditions, and reading back what an execution did.
+
+#![allow(dead_code)] // each test binary uses a different part
+
+pub mod fixture;
+pub mod harness;
+pub mod runs;
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+/// Whether the tests run under CI (`CI=true` or `CI=1`): then a missing service fails a test
+/// instead of skipping it.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// Logs to the test output, filtered by `RUST_LOG` (e.g. `RUST_LOG=mino_core=debug`).
+pub fn init_tracing() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+}
+
+/// Decides what a test does when a service it needs is missing: under CI it fails, elsewhere
+/// it is skipped with the reason printed. Returns whether the test may run.
+pub fn require(what: &str, available: Result<(), String>) -> bool {
+    init_tracing();
+    match available {
+        Ok(()) => true,
+        Err(why) if in_ci() => panic!("{what} is required when CI is set: {why}"),
+        Err(why) => {
+            eprintln!("skipping: {what} is not available ({why}); set CI=true to fail instead");
+            false
+        }
+    }
+}
+
+/// Whether a local Chromium can be launched (see `mino::browsers::chrome::find_chromium`).
+pub fn require_chromium() -> bool {
+    let found = mino::browsers::chrome::find_chromium()
+        .map(|_| ())
+        .ok_or_else(|| "no chromium binary on PATH or in MINO_CHROME".to_owned());
+    require("Chromium", found)
+}
+
+/// Polls `check` every 50 ms until it returns `Some`, failing the test after `timeout`.
+pub async fn wait_until<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The products of the offline demo shop (title, price, brand), which the heuristic agent
+/// reads without a miss; rows cycle through them.
+pub const PRODUCTS: [(&str, &str, &str); 12] = [
+    ("TrailRunner GTX Hiking Boot", "$149.99", "Northpeak"),
+    ("Aero Electric Kettle 1.7L", "€39.90", "Kitchara"),
+    ("Lumen LED Desk Lamp", "£64.00", "Brightwell"),
+    ("Waxed Canvas Tote Bag", "$58.00", "Harbor & Co"),
+    ("Conical Burr Espresso Grinder", "$229.00", "Crema Works"),
+    ("Pro Grip Yoga Mat 6mm", "$79.95", "Asana Labs"),
+    ("Merino Wool Beanie", "€24.50", "Fjellstrikk"),
+    ("QuietPods Noise-Cancelling Earbuds", "$129.00", "Sonique"),
+    ("Cast Iron Skillet 28 cm", "€44.99", "Ferrum"),
+    (
+        "Dot Grid Field Notebook (3-pack)",
+        "$14.00",
+        "Papeterie North",
+    ),
+    ("Beacon 800 Bike Light Set", "$54.90", "Velolux"),
+    ("Speckled Ceramic Planter, Large", "£36.00", "Kiln & Leaf"),
+];
+
+/// The product shown on row `i`.
+pub fn product(i: usize) -> (&'static str, &'static str, &'static str) {
+    PRODUCTS[i % PRODUCTS.len()]
+}

@@ -1,0 +1,161 @@
+//! Setting up a project and batch on a platform, and reading back what an execution did.
+
+use chrono::{DateTime, Utc};
+use indexmap::IndexMap;
+use mino::model::{
+    AgentConfig, Batch, Execution, ExecutionId, FieldType, Job, JobFilter, NewProject, OutputField,
+    Project, Session,
+};
+use mino::Platform;
+
+/// A project extracting title, price and brand with the heuristic agent. It follows no
+/// links: every fixture page holds all three fields, and one request per attempt keeps the
+/// fixture server's request counts exact.
+pub async fn shop_project(platform: &Platform, max_attempts: u32, timeout_secs: u32) -> Project {
+    let mut new = NewProject::named("fixture shop");
+    new.instructions = "Find the product's title, its price and its brand.".to_owned();
+    new.output_fields = vec![
+        OutputField::named("title"),
+        OutputField {
+            field_type: FieldType::Number,
+            ..OutputField::named("price")
+        },
+        OutputField::named("brand"),
+    ];
+    new.agent = AgentConfig {
+        name: "heuristic".to_owned(),
+        settings: serde_json::json!({ "max_follow_links": 0, "navigation_timeout_secs": 60 }),
+    };
+    new.settings.max_attempts = max_attempts;
+    new.settings.job_timeout_secs = timeout_secs;
+    platform
+        .create_project(new)
+        .await
+        .expect("the project is created")
+}
+
+/// One CSV row: the site URL and the ground truth of the three fields.
+pub fn row(url: &str, title: &str, price: &str, brand: &str) -> IndexMap<String, String> {
+    let mut row = IndexMap::new();
+    row.insert("url".to_owned(), url.to_owned());
+    row.insert("gt_title".to_owned(), title.to_owned());
+    row.insert("gt_price".to_owned(), price.to_owned());
+    row.insert("gt_brand".to_owned(), brand.to_owned());
+    row
+}
+
+/// A batch of `rows` (through the same ingest as a CSV file).
+pub async fn batch(
+    platform: &Platform,
+    project: &Project,
+    rows: &[IndexMap<String, String>],
+) -> Batch {
+    let (batch, report) = platform
+        .create_batch_from_rows(project.id, "fixture.csv", rows)
+        .await
+        .expect("the batch is created");
+    assert_eq!(
+        report.valid_rows,
+        rows.len() as u64,
+        "every row is runnable"
+    );
+    batch
+}
+
+/// A job of an execution with its sessions in that execution, oldest first.
+#[derive(Debug, Clone)]
+pub struct JobRun {
+    pub job: Job,
+    pub sessions: Vec<Session>,
+}
+
+impl JobRun {
+    /// The URL path of the job's site (`/p/3`).
+    pub fn path(&self) -> String {
+        url_path(&self.job.site_url)
+    }
+}
+
+/// The path (and query) of a URL.
+pub fn url_path(url: &str) -> String {
+    let after_scheme = url.split_once("://").map_or(url, |(_, rest)| rest);
+    after_scheme
+        .find('/')
+        .map_or("/".to_owned(), |at| after_scheme[at..].to_owned())
+}
+
+/// Every job of an execution with its sessions there, in job order.
+pub async fn job_runs(platform: &Platform, execution: ExecutionId) -> Vec<JobRun> {
+    let filter = JobFilter {
+        execution_id: Some(execution),
+        ..JobFilter::default()
+    };
+    let ids = platform
+        .store()
+        .job_ids(&filter)
+        .await
+        .expect("job ids are listed");
+    let mut runs = Vec::with_capacity(ids.len());
+    for id in ids {
+        let detail = platform.job(id).await.expect("the job is read");
+        let sessions = detail
+            .sessions
+            .into_iter()
+            .filter(|s| s.execution_id == Some(execution))
+            .collect();
+        runs.push(JobRun {
+            job: detail.job,
+            sessions,
+        });
+    }
+    runs
+}
+
+/// Checks that an execution's counters add up to its total, and returns it.
+pub fn assert_counts_add_up(execution: &Execution) -> &Execution {
+    assert_eq!(
+        execution.counts.total(),
+        execution.total,
+        "the counters of execution {} add up to its total: {:?}",
+        execution.id,
+        execution.counts
+    );
+    execution
+}
+
+/// A session's time as running, as the store's concurrency limit sees it: from its claim to
+/// the moment its result (or its loss) was recorded. Unfinished sessions run until `now`.
+pub fn interval(session: &Session, now: DateTime<Utc>) -> (DateTime<Utc>, DateTime<Utc>) {
+    (session.started_at, session.finished_at.unwrap_or(now))
+}
+
+/// For every session start, how many sessions (itself included) were running at that
+/// instant, with the start time. A session that ended more than `slack` before another began
+/// does not count for it; `slack` covers stores whose timestamps are not taken in the order
+/// the operations committed (zero for SQLite).
+pub fn running_at_starts(
+    sessions: &[&Session],
+    slack: chrono::Duration,
+) -> Vec<(DateTime<Utc>, usize)> {
+    let now = Utc::now();
+    let intervals: Vec<_> = sessions.iter().map(|s| interval(s, now)).collect();
+    intervals
+        .iter()
+        .map(|(start, _)| {
+            let running = intervals
+                .iter()
+                .filter(|(s, e)| s <= start && *e - slack > *start)
+                .count();
+            (*start, running)
+        })
+        .collect()
+}
+
+/// The largest number of sessions running at once among `sessions`.
+pub fn max_running(sessions: &[&Session], slack: chrono::Duration) -> usize {
+    running_at_starts(sessions, slack)
+        .into_iter()
+        .map(|(_, n)| n)
+        .max()
+        .unwrap_or(0)
+}
