@@ -66,15 +66,15 @@ impl JobEvaluator {
         at: DateTime<Utc>,
     ) -> Evaluation {
         let mut fields = Vec::with_capacity(self.fields.len());
-        for (name, comparator) in &self.fields {
-            let Some(expected) = lookup(ground_truth, name) else {
+        for (i, (name, comparator)) in self.fields.iter().enumerate() {
+            let Some(expected) = lookup_at(ground_truth, i, name) else {
                 continue;
             };
             if expected.trim().is_empty() && !self.empty_is_expected {
                 continue;
             }
             let actual = extraction
-                .and_then(|e| lookup(e, name))
+                .and_then(|e| lookup_at(e, i, name))
                 .and_then(|v| v.as_deref());
             let verdict = comparator.compare(expected, actual.unwrap_or(""));
             fields.push(FieldEvaluation {
@@ -130,4 +130,17 @@ pub(crate) fn lookup<'a, V>(map: &'a IndexMap<String, V>, name: &str) -> Option<
             })
             .map(|(_, v)| v)
     })
+}
+
+/// [`lookup`], checking position `hint` first: extractions and ground truth usually list
+/// fields in project order, and comparing one key is cheaper than hashing the name.
+pub(crate) fn lookup_at<'a, V>(
+    map: &'a IndexMap<String, V>,
+    hint: usize,
+    name: &str,
+) -> Option<&'a V> {
+    match map.get_index(hint) {
+        Some((key, value)) if key == name => Some(value),
+        _ => lookup(map, name),
+    }
 }

@@ -83,11 +83,24 @@ pub fn canonical_url(s: &str, options: &UrlOptions) -> Option<String> {
     if s.is_empty() || s.contains(char::is_whitespace) {
         return None;
     }
-    let parsed = if has_scheme(s) {
-        Url::parse(s).ok()?
-    } else {
-        Url::parse(&format!("https://{s}")).ok()?
-    };
+    let mut input = String::with_capacity(s.len() + 8);
+    if !has_scheme(s) {
+        input.push_str("https://");
+    }
+    input.push_str(s);
+    // Lower-casing the scheme and host first lets the parser skip its slow Unicode (IDNA)
+    // path for the usual ASCII host written with capitals (`Shop.Example.com`).
+    if let Some(authority) = input.find("://").map(|i| i + 3) {
+        let end = input[authority..]
+            .find(['/', '?', '#'])
+            .map_or(input.len(), |e| authority + e);
+        let host = input[authority..end]
+            .rfind('@')
+            .map_or(authority, |at| authority + at + 1);
+        input[..authority].make_ascii_lowercase();
+        input[host..end].make_ascii_lowercase();
+    }
+    let parsed = Url::parse(&input).ok()?;
     if parsed.cannot_be_a_base() {
         // mailto:, tel:, data: … have no host or path to normalise.
         let mut out = parsed.as_str().to_owned();

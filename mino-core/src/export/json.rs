@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use super::error::{io_error, json_error};
 use super::layout::ExportLayout;
-use crate::evaluation::lookup;
+use crate::evaluation::lookup_at;
 use crate::model::{FieldEvaluation, Job};
 
 use crate::error::Result;
@@ -98,11 +98,11 @@ impl Serialize for JsonFields<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let JsonJob { layout, job } = self.0;
         let mut map = serializer.serialize_map(Some(layout.fields.len()))?;
-        for field in &layout.fields {
+        for (i, field) in layout.fields.iter().enumerate() {
             let value = job
                 .extraction
                 .as_ref()
-                .and_then(|e| lookup(e, &field.name))
+                .and_then(|e| lookup_at(e, i, &field.name))
                 .and_then(|v| v.as_deref());
             let verdict = job
                 .evaluation
@@ -112,7 +112,7 @@ impl Serialize for JsonFields<'_> {
                 &field.name,
                 &JsonField {
                     value,
-                    expected: lookup(&job.ground_truth, &field.name).map(String::as_str),
+                    expected: lookup_at(&job.ground_truth, i, &field.name).map(String::as_str),
                     verdict,
                 },
             )?;

@@ -7,7 +7,7 @@
 use std::borrow::Cow;
 
 use crate::error::Result;
-use crate::evaluation::lookup;
+use crate::evaluation::lookup_at;
 use crate::model::{Accuracy, Batch, ColumnRole, ColumnType, FieldType, Job, Project};
 
 /// One column of the layout that holds free values.
@@ -95,22 +95,22 @@ impl ExportLayout {
         out.cell(Cell::text(&job.site_url, false))?;
         out.cell(Cell::text(job.status.as_str(), false))?;
         out.cell(job.accuracy.map_or(Cell::Empty, Cell::Accuracy))?;
-        for input in &self.inputs {
-            out.cell(
-                job.inputs
-                    .get(&input.name)
-                    .map_or(Cell::Empty, |v| Cell::text(v, input.numeric)),
-            )?;
+        for (i, input) in self.inputs.iter().enumerate() {
+            let value = match job.inputs.get_index(i) {
+                Some((key, value)) if *key == input.name => Some(value),
+                _ => job.inputs.get(&input.name),
+            };
+            out.cell(value.map_or(Cell::Empty, |v| Cell::text(v, input.numeric)))?;
         }
         let verdicts = job.evaluation.as_ref().map_or(&[][..], |e| &e.fields[..]);
         for (i, field) in self.fields.iter().enumerate() {
             let extracted = job
                 .extraction
                 .as_ref()
-                .and_then(|e| lookup(e, &field.name))
+                .and_then(|e| lookup_at(e, i, &field.name))
                 .and_then(|v| v.as_deref());
             out.cell(extracted.map_or(Cell::Empty, |v| Cell::text(v, field.numeric)))?;
-            let expected = lookup(&job.ground_truth, &field.name);
+            let expected = lookup_at(&job.ground_truth, i, &field.name);
             out.cell(expected.map_or(Cell::Empty, |v| Cell::text(v, field.numeric)))?;
             // Verdicts are usually in field order: look there first.
             let verdict = match verdicts.get(i) {
@@ -191,16 +191,17 @@ pub fn plain_number(s: &str) -> Option<f64> {
 /// Whether `s` is a plain decimal number that a spreadsheet reads back exactly: an optional
 /// `-`, digits without a superfluous leading zero, an optional fraction, at most 15 digits.
 pub fn is_plain_number(s: &str) -> bool {
-    let digits = s.strip_prefix('-').unwrap_or(s);
-    let (int, frac) = match digits.split_once('.') {
-        Some((int, frac)) => (int, Some(frac)),
-        None => (digits, None),
-    };
-    let all_digits = |p: &str| !p.is_empty() && p.bytes().all(|b| b.is_ascii_digit());
-    all_digits(int)
-        && (int == "0" || !int.starts_with('0'))
-        && frac.is_none_or(all_digits)
-        && int.len() + frac.map_or(0, str::len) <= 15
+    let digits = s.strip_prefix('-').unwrap_or(s).as_bytes();
+    let (mut int, mut frac, mut point) = (0usize, 0usize, false);
+    for &b in digits {
+        match b {
+            b'0'..=b'9' if point => frac += 1,
+            b'0'..=b'9' => int += 1,
+            b'.' if !point => point = true,
+            _ => return false,
+        }
+    }
+    int > 0 && (!point || frac > 0) && (int == 1 || digits[0] != b'0') && int + frac <= 15
 }
 
 #[cfg(test)]
