@@ -57,6 +57,19 @@ need_postgres() {
     fi
 }
 
+# need_python: a virtualenv with the real clients that read exports back (openpyxl),
+# exported as MINO_PYTHON for the tests.
+need_python() {
+    command -v python3 >/dev/null 2>&1 || apt_install python3 python3-venv
+    local venv="${MINO_VENV:-/var/tmp/mino-venv}"
+    if ! "$venv/bin/python3" -c "import openpyxl" >/dev/null 2>&1; then
+        step "preparing $venv (openpyxl)"
+        python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$venv"; }
+        "$venv/bin/pip" install -q --disable-pip-version-check openpyxl
+    fi
+    export MINO_PYTHON="$venv/bin/python3"
+}
+
 # need_rust: cargo on PATH.
 need_rust() {
     command -v cargo >/dev/null 2>&1 || { echo "cargo is missing: install Rust (https://rustup.rs) first" >&2; exit 1; }

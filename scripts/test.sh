@@ -16,6 +16,7 @@ export MINO_TEST_DATABASE_URL="${MINO_TEST_DATABASE_URL:-postgres://postgres:pos
 need_rust
 need_browser
 need_postgres
+need_python
 
 step "cargo fmt --check"
 cargo fmt --all -- --check
