@@ -5,7 +5,7 @@ use std::collections::HashSet;
 use rusqlite::{params_from_iter, Connection, OptionalExtension, Row};
 
 use super::error::SqlResultExt;
-use super::filter;
+use super::job_query;
 use super::jobs::{active_conflict, is_active, status_counts};
 use super::row::{
     enum_at, micros, now, opt_time_at, opt_u32_at, seed_from_sql, seed_to_sql, time_at, u32_at,
@@ -226,7 +226,9 @@ fn queue_ids(conn: &Connection, execution: ExecutionId, ids: &[JobId]) -> Result
 
 /// Fails with a conflict when the filter selects a job an active execution holds.
 fn check_filter(conn: &Connection, f: &JobFilter) -> Result<()> {
-    let c = filter::conditions(conn, f)?;
+    let Some(c) = job_query::selection(conn, f)? else {
+        return Ok(());
+    };
     let sql = format!(
         "SELECT j.id, j.status FROM jobs j WHERE {} AND j.status IN ('queued', 'running') LIMIT 1",
         c.sql()
@@ -250,10 +252,12 @@ fn check_filter(conn: &Connection, f: &JobFilter) -> Result<()> {
 }
 
 fn queue_filter(conn: &Connection, execution: ExecutionId, f: &JobFilter) -> Result<u64> {
-    let c = filter::conditions(conn, f)?;
+    let Some(c) = job_query::selection(conn, f)? else {
+        return Ok(0);
+    };
     let sql = format!(
         "INSERT INTO execution_jobs (execution_id, job_id, status, attempts) \
-         SELECT ?, j.id, 'queued', 0 FROM jobs j WHERE {} AND j.status <> 'invalid' ORDER BY j.id",
+         SELECT ?, j.id, 'queued', 0 FROM jobs j WHERE {} AND j.status <> 'invalid' ORDER BY j.seq",
         c.sql()
     );
     let mut params = vec![rusqlite::types::Value::Blob(

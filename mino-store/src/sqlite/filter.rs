@@ -31,6 +31,11 @@ impl Conditions {
         }
     }
 
+    /// Whether there is no condition at all.
+    pub(crate) fn is_empty(&self) -> bool {
+        self.parts.is_empty()
+    }
+
     /// The parameters, in placeholder order.
     pub(crate) fn params(&self) -> &[Value] {
         &self.params

@@ -10,9 +10,9 @@ use rusqlite::{params_from_iter, Connection, OptionalExtension};
 
 use super::error::SqlResultExt;
 use super::filter::{self, blob, Conditions};
-use super::jobs::{from_row, SELECT};
+use super::jobs::{from_row, status_counts, SELECT};
 use super::{batches, page};
-use mino_core::model::{BatchId, Job, JobFilter, JobId, JobStatus};
+use mino_core::model::{BatchId, Job, JobFilter, JobId, JobStatus, StatusCounts};
 use mino_core::store::{Page, PageRequest};
 use mino_core::Result;
 
@@ -97,14 +97,7 @@ pub(crate) fn build(
             None => return Ok(None),
         }
     }
-    let mut rows = filter::row_conditions(conn, filter)?;
-    if let (None, Some(project)) = (scope.batch, filter.project_id) {
-        // The unary `+` keeps the planner off the batch index, which would lose `seq` order.
-        rows.push(
-            "+j.batch_id IN (SELECT id FROM batches WHERE project_id = ?)",
-            [blob(project.0)],
-        );
-    }
+    let rows = row_conditions(conn, filter, &scope)?;
     let statuses = filter::dedup(&filter.statuses);
     let limit_sql = if limit.is_some() { " LIMIT ?" } else { "" };
     let mut params = Vec::new();
@@ -135,24 +128,82 @@ pub(crate) fn build(
         }
         // Otherwise walk the `seq` range, checking each job.
         _ => {
-            let mut c = Conditions::default();
-            c.push(
-                "j.seq >= ? AND j.seq <= ?",
-                [Value::Integer(start), Value::Integer(scope.last)],
-            );
-            if let Some(batch) = scope.batch {
-                c.push("+j.batch_id = ?", [blob(batch.0)]);
-            }
-            if let Some(sql) = filter::status_condition(&statuses) {
-                c.push(sql.replacen("j.status", "+j.status", 1), []);
-            }
-            c.push(rows.sql(), rows.params().iter().cloned());
+            let c = walk(&scope, start, &statuses, &rows);
             params.extend_from_slice(c.params());
             format!("{select} WHERE {} ORDER BY j.seq{limit_sql}", c.sql())
         }
     };
     params.extend(limit.map(Value::Integer));
     Ok(Some(Query { sql, params }))
+}
+
+/// The conditions on each job (see [`filter::row_conditions`]), plus its project when the
+/// scope is not one batch. The unary `+` keeps the planner off the batch index, which
+/// would lose `seq` order.
+fn row_conditions(conn: &Connection, filter: &JobFilter, scope: &Scope) -> Result<Conditions> {
+    let mut rows = filter::row_conditions(conn, filter)?;
+    if let (None, Some(project)) = (scope.batch, filter.project_id) {
+        rows.push(
+            "+j.batch_id IN (SELECT id FROM batches WHERE project_id = ?)",
+            [blob(project.0)],
+        );
+    }
+    Ok(rows)
+}
+
+/// The jobs of the scope's `seq` range from `start` on with one of `statuses` (any when
+/// empty), matching `rows`: a rowid range scan, or whatever `rows` narrows it to.
+fn walk(scope: &Scope, start: i64, statuses: &[JobStatus], rows: &Conditions) -> Conditions {
+    let mut c = Conditions::default();
+    c.push(
+        "j.seq >= ? AND j.seq <= ?",
+        [Value::Integer(start), Value::Integer(scope.last)],
+    );
+    if let Some(batch) = scope.batch {
+        c.push("+j.batch_id = ?", [blob(batch.0)]);
+    }
+    if let Some(sql) = filter::status_condition(statuses) {
+        c.push(sql.replacen("j.status", "+j.status", 1), []);
+    }
+    c.push(rows.sql(), rows.params().iter().cloned());
+    c
+}
+
+/// Conditions selecting every job matching `filter`, for statements that visit them all
+/// (counts, execution selections); `None` when none can match. Filters on batch, project
+/// and status alone read the (batch, status) index; filters that look at each job walk the
+/// batch's `seq` range in order instead of jumping between index and table.
+pub(crate) fn selection(conn: &Connection, filter: &JobFilter) -> Result<Option<Conditions>> {
+    let Some(scope) = scope(conn, filter)? else {
+        return Ok(None);
+    };
+    let rows = row_conditions(conn, filter, &scope)?;
+    if rows.is_empty() {
+        return filter::conditions(conn, filter).map(Some);
+    }
+    let statuses = filter::dedup(&filter.statuses);
+    Ok(Some(walk(&scope, scope.first, &statuses, &rows)))
+}
+
+/// Counts jobs matching `filter` by status.
+pub(crate) fn count(conn: &Connection, filter: &JobFilter) -> Result<StatusCounts> {
+    let Some(c) = selection(conn, filter)? else {
+        return Ok(StatusCounts::default());
+    };
+    let sql = format!(
+        "SELECT j.status, count(*) FROM jobs j WHERE {} GROUP BY j.status",
+        c.sql()
+    );
+    let rows: Vec<(String, i64)> = conn
+        .prepare_cached(&sql)
+        .and_then(|mut stmt| {
+            stmt.query_map(params_from_iter(c.params().iter()), |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })?
+            .collect()
+        })
+        .db("count jobs")?;
+    status_counts(rows)
 }
 
 /// The jobs of one batch with one status from `start` on, matching `rows`.
@@ -220,4 +271,118 @@ fn scope(conn: &Connection, filter: &JobFilter) -> Result<Option<Scope>> {
         first: 0,
         last: i64::MAX,
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sqlite::{SqliteConfig, SqliteStore};
+    use indexmap::IndexMap;
+    use mino_core::model::{NewBatch, NewJob, NewProject};
+    use mino_core::store::Store;
+
+    /// The query plan of a list statement, one line per step.
+    fn plan(conn: &Connection, query: &Query) -> Vec<String> {
+        let mut stmt = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {}", query.sql))
+            .expect("explain");
+        let rows = stmt
+            .query_map(params_from_iter(query.params.iter()), |r| {
+                r.get::<_, String>(3)
+            })
+            .expect("plan");
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .expect("plan rows")
+    }
+
+    async fn store_with_batch(n: u64) -> (SqliteStore, BatchId) {
+        let store = SqliteStore::open(SqliteConfig::memory())
+            .await
+            .expect("open");
+        let project = store
+            .create_project(NewProject::named("plans"))
+            .await
+            .expect("project");
+        let rows = (0..n).map(|i| {
+            Ok(NewJob {
+                row_index: i,
+                line: i + 2,
+                site_url: format!("https://shop-{i}.example.com/"),
+                inputs: IndexMap::new(),
+                ground_truth: IndexMap::new(),
+                invalid_reason: (i % 10 == 9).then(|| "bad".to_owned()),
+            })
+        });
+        let batch = store
+            .create_batch(
+                NewBatch {
+                    project_id: project.id,
+                    name: "plans".into(),
+                    source_filename: None,
+                    columns: vec![],
+                    site_url_column: "url".into(),
+                    preview: vec![],
+                    warnings: vec![],
+                },
+                Box::new(rows),
+            )
+            .await
+            .expect("batch");
+        (store, batch.id)
+    }
+
+    fn plan_of(conn: &Connection, filter: &JobFilter, after: Option<JobId>) -> String {
+        let query = build(conn, filter, after, Some(51), SELECT)
+            .expect("build")
+            .expect("a query");
+        plan(conn, &query).join(" | ")
+    }
+
+    #[tokio::test]
+    async fn pages_use_index_ranges_at_any_depth() {
+        let (store, batch) = store_with_batch(2_000).await;
+        store.wait_for_search_index().await.expect("index");
+        let deep = store
+            .job_ids(&JobFilter {
+                batch_id: Some(batch),
+                ..JobFilter::default()
+            })
+            .await
+            .expect("ids")[1_800];
+        let conn = store.conns.lock_writer();
+        let in_batch = |statuses: Vec<JobStatus>, search: Option<&str>| JobFilter {
+            batch_id: Some(batch),
+            statuses,
+            search: search.map(str::to_owned),
+            ..JobFilter::default()
+        };
+
+        let one = plan_of(&conn, &in_batch(vec![JobStatus::Pending], None), Some(deep));
+        assert!(
+            one.contains("USING INDEX jobs_batch_status (batch_id=? AND status=? AND rowid>?)"),
+            "{one}"
+        );
+        let two = in_batch(vec![JobStatus::Pending, JobStatus::Invalid], None);
+        let two = plan_of(&conn, &two, Some(deep));
+        assert_eq!(
+            two.matches("COVERING INDEX jobs_batch_status (batch_id=? AND status=? AND rowid>?)")
+                .count(),
+            2,
+            "{two}"
+        );
+        let all = plan_of(&conn, &in_batch(vec![], None), Some(deep));
+        assert!(
+            all.contains("USING INTEGER PRIMARY KEY (rowid>? AND rowid<?)"),
+            "{all}"
+        );
+        let found = plan_of(&conn, &in_batch(vec![], Some("shop-1234.")), None);
+        assert!(found.contains("VIRTUAL TABLE INDEX"), "{found}");
+        assert!(
+            found.contains("USING INTEGER PRIMARY KEY (rowid=?)"),
+            "{found}"
+        );
+        for plan in [one, two, all, found] {
+            assert!(!plan.contains("TEMP B-TREE"), "no sorting: {plan}");
+        }
+    }
 }

@@ -1,17 +1,15 @@
 //! Jobs: reading, counting and single updates (lists are in `job_query`).
 
 use indexmap::IndexMap;
-use rusqlite::{params_from_iter, Connection, OptionalExtension, Row};
+use rusqlite::{Connection, OptionalExtension, Row};
 
 use super::error::SqlResultExt;
-use super::filter;
 use super::row::{
     enum_at, json, json_at, micros, now, opt_enum_at, opt_json_at, opt_uuid_at, time_at, u32_at,
     u64_at, uuid_at,
 };
 use mino_core::model::{
-    Accuracy, BatchId, ExecutionId, Job, JobFilter, JobId, JobStatus, JobUpdate, ProjectId,
-    StatusCounts,
+    Accuracy, BatchId, ExecutionId, Job, JobId, JobStatus, JobUpdate, ProjectId, StatusCounts,
 };
 use mino_core::{Error, Result};
 
@@ -89,25 +87,6 @@ pub(crate) fn active_conflict(id: JobId, status: JobStatus) -> Error {
     ))
     .with_context("job_id", id.to_string())
     .with_context("status", status.as_str())
-}
-
-/// Counts jobs matching `filter` by status.
-pub(crate) fn count(conn: &Connection, filter: &JobFilter) -> Result<StatusCounts> {
-    let c = filter::conditions(conn, filter)?;
-    let sql = format!(
-        "SELECT j.status, count(*) FROM jobs j WHERE {} GROUP BY j.status",
-        c.sql()
-    );
-    let rows: Vec<(String, i64)> = conn
-        .prepare_cached(&sql)
-        .and_then(|mut stmt| {
-            stmt.query_map(params_from_iter(c.params().iter()), |r| {
-                Ok((r.get(0)?, r.get(1)?))
-            })?
-            .collect()
-        })
-        .db("count jobs")?;
-    status_counts(rows)
 }
 
 /// Folds (status, count) rows into counts.

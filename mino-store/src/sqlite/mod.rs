@@ -28,6 +28,9 @@ mod projects;
 mod queue;
 mod row;
 mod search;
+mod search_index;
+#[cfg(test)]
+mod search_tests;
 mod sessions;
 mod snapshots;
 mod store;
@@ -42,7 +45,7 @@ pub use config::{
 use conn::Connections;
 use error::join_error;
 use mino_core::Result;
-use search::SearchIndexer;
+use search_index::SearchIndexer;
 
 /// A [`Store`](mino_core::store::Store) on SQLite.
 ///

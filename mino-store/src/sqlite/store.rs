@@ -41,7 +41,9 @@ impl Store for SqliteStore {
     }
 
     async fn delete_project(&self, id: ProjectId) -> Result<()> {
-        self.conns.write(move |tx| projects::delete(tx, id)).await
+        self.conns.write(move |tx| projects::delete(tx, id)).await?;
+        self.search.wake();
+        Ok(())
     }
 
     async fn list_instruction_versions(
@@ -90,7 +92,9 @@ impl Store for SqliteStore {
     }
 
     async fn delete_batch(&self, id: BatchId) -> Result<()> {
-        self.conns.write(move |tx| batches::delete(tx, id)).await
+        self.conns.write(move |tx| batches::delete(tx, id)).await?;
+        self.search.wake();
+        Ok(())
     }
 
     async fn get_job(&self, id: JobId) -> Result<Job> {
@@ -106,7 +110,9 @@ impl Store for SqliteStore {
 
     async fn count_jobs(&self, filter: &JobFilter) -> Result<StatusCounts> {
         let filter = filter.clone();
-        self.conns.read(move |tx| jobs::count(tx, &filter)).await
+        self.conns
+            .read(move |tx| job_query::count(tx, &filter))
+            .await
     }
 
     async fn job_ids(&self, filter: &JobFilter) -> Result<Vec<JobId>> {
