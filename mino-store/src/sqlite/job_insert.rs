@@ -77,9 +77,15 @@ pub(crate) fn insert_rows(
     at: i64,
 ) -> Result<Inserted> {
     let ids = JobIds::start(conn)?;
+    // Rows may come from code that expects to run inside the Tokio runtime, as it would on
+    // the blocking thread calling us; give the producer the same context.
+    let runtime = tokio::runtime::Handle::try_current().ok();
     std::thread::scope(|scope| {
         let (sender, receiver) = sync_channel(CHUNKS_IN_FLIGHT);
-        scope.spawn(move || produce(rows, ids, sender));
+        scope.spawn(move || {
+            let _context = runtime.as_ref().map(tokio::runtime::Handle::enter);
+            produce(rows, ids, sender);
+        });
         // Leaving this closure early drops the receiver, which stops the producer.
         consume(conn, batch, at, receiver)
     })

@@ -99,3 +99,93 @@ impl SqliteStore {
         self.search.catch_up(&self.conns).await
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use mino_core::model::NewProject;
+    use mino_core::store::{PageRequest, Store};
+    use mino_core::ErrorKind;
+
+    #[tokio::test]
+    async fn reopening_keeps_data_and_migrates_nothing() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let url = format!("sqlite:{}?readers=2", dir.path().join("m.db").display());
+        let store = SqliteStore::open(SqliteConfig::from_url(&url).expect("url"))
+            .await
+            .expect("open");
+        let project = store
+            .create_project(NewProject::named("kept"))
+            .await
+            .expect("project");
+        drop(store);
+        let store = SqliteStore::open(SqliteConfig::from_url(&url).expect("url"))
+            .await
+            .expect("reopen");
+        assert_eq!(store.migrate().await.expect("migrate"), Vec::<i64>::new());
+        assert_eq!(store.get_project(project.id).await.expect("get"), project);
+    }
+
+    #[tokio::test]
+    async fn a_missing_directory_is_a_clear_validation_error() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("no-such-dir").join("m.db");
+        let err = SqliteStore::open(SqliteConfig::file(&path))
+            .await
+            .expect_err("refused");
+        assert_eq!(err.kind(), ErrorKind::Validation);
+        assert!(
+            err.message().contains("does not exist"),
+            "{}",
+            err.message()
+        );
+        assert!(!path.exists());
+    }
+
+    #[tokio::test]
+    async fn a_database_from_a_newer_mino_is_refused() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("m.db");
+        drop(
+            SqliteStore::open(SqliteConfig::file(&path))
+                .await
+                .expect("open"),
+        );
+        let conn = rusqlite::Connection::open(&path).expect("raw open");
+        conn.execute(
+            "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?1, 'future', 0)",
+            [SqliteStore::schema_version() + 1],
+        )
+        .expect("future version");
+        drop(conn);
+        let err = SqliteStore::open(SqliteConfig::file(&path))
+            .await
+            .expect_err("refused");
+        assert_eq!(err.kind(), ErrorKind::Storage);
+        assert!(err.message().contains("newer"), "{}", err.message());
+    }
+
+    #[tokio::test]
+    async fn memory_databases_work_with_one_connection() {
+        let store = SqliteStore::open(SqliteConfig::from_url("sqlite::memory:").expect("url"))
+            .await
+            .expect("open");
+        let project = store
+            .create_project(NewProject::named("m"))
+            .await
+            .expect("project");
+        let page = store
+            .list_projects(PageRequest::first(10).expect("page"))
+            .await
+            .expect("list");
+        assert_eq!(page.data, vec![project]);
+        let other = SqliteStore::open(SqliteConfig::memory())
+            .await
+            .expect("open");
+        let page = other
+            .list_projects(PageRequest::first(10).expect("page"))
+            .await
+            .expect("list");
+        assert!(page.data.is_empty(), "each memory store is private");
+    }
+}

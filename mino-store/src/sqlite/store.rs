@@ -128,7 +128,12 @@ impl Store for SqliteStore {
 
     async fn bulk_delete_jobs(&self, ids: &[JobId]) -> Result<u64> {
         let ids = ids.to_vec();
-        self.conns.write(move |tx| job_bulk::delete(tx, &ids)).await
+        let deleted = self
+            .conns
+            .write(move |tx| job_bulk::delete(tx, &ids))
+            .await?;
+        self.search.wake();
+        Ok(deleted)
     }
 
     async fn bulk_update_jobs(&self, ids: &[JobId], update: JobUpdate) -> Result<u64> {
