@@ -55,7 +55,7 @@ fn main() {
         r.print("Postgres", offset);
         drop(pg);
         let pool = sqlx::PgPool::connect(&base).await.expect("pg");
-        sqlx::query(&format!("DROP SCHEMA {schema} CASCADE"))
+        sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
             .execute(&pool)
             .await
             .expect("drop schema");
@@ -192,7 +192,7 @@ async fn postgres_offset(base: &str, schema: &str, batch: BatchId, depth: u64) -
     let mut out = Vec::new();
     for _ in 0..OFFSET_SAMPLES {
         let t = Instant::now();
-        let rows = sqlx::query(&sql)
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql.clone()))
             .bind(batch.as_uuid())
             .bind(depth as i64)
             .fetch_all(&pool)
