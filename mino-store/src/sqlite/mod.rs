@@ -31,6 +31,7 @@ mod search;
 mod search_index;
 #[cfg(test)]
 mod search_tests;
+mod selection;
 mod sessions;
 mod snapshots;
 mod store;

@@ -6,8 +6,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::{
-    artifacts, attempts, batches, executions, job_bulk, job_query, jobs, projects, queue, sessions,
-    snapshots, SqliteStore,
+    artifacts, attempts, batches, executions, job_bulk, job_query, jobs, projects, queue,
+    selection, sessions, snapshots, SqliteStore,
 };
 use mino_core::model::*;
 use mino_core::store::{
@@ -160,7 +160,7 @@ impl Store for SqliteStore {
         selection: JobSelection,
     ) -> Result<Execution> {
         self.conns
-            .write(move |tx| executions::create(tx, new, selection))
+            .write(move |tx| selection::create(tx, new, selection))
             .await
     }
 
