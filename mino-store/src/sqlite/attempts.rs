@@ -3,7 +3,7 @@
 use rusqlite::{Connection, OptionalExtension};
 
 use super::error::SqlResultExt;
-use super::queue::settle_job;
+use super::queue::{settle_job, EXPIRED};
 use super::row::{micros, now, opt_json, opt_uuid_at, uuid_at};
 use super::{executions, jobs, sessions};
 use mino_core::model::{
@@ -138,10 +138,7 @@ pub(crate) fn finish(
 pub(crate) fn reclaim_expired(conn: &Connection) -> Result<Vec<Reclaimed>> {
     let at = micros(now());
     let expired: Vec<Expired> = conn
-        .prepare_cached(
-            "SELECT id, lease_owner, attempts, execution_id FROM jobs \
-             WHERE status = 'running' AND lease_expires_at < ?1 ORDER BY lease_expires_at",
-        )
+        .prepare_cached(EXPIRED)
         .and_then(|mut stmt| {
             stmt.query_map([at], |r| {
                 Ok(Expired {

@@ -14,7 +14,7 @@ use tracing::{debug, error};
 
 use super::config::{SqliteConfig, SqliteLocation};
 use super::error::{join_error, SqlResultExt};
-use mino_core::{Error, Result};
+use mino_core::{Error, ErrorKind, Result};
 
 /// Prepared statements each connection keeps; create_batch and the engine reuse theirs.
 const STATEMENT_CACHE: usize = 64;
@@ -23,9 +23,10 @@ const STATEMENT_CACHE: usize = 64;
 const PAGE_SIZE: i64 = 16 * 1024;
 /// SQLite's default: checkpoint once the WAL holds this many pages.
 const AUTOCHECKPOINT_PAGES: i64 = 1000;
-/// Page cache per connection, in KiB (negative `cache_size` means KiB): enough for a large
-/// batch insert to stay in memory until commit.
+/// Page cache of the writer, in KiB (a negative `cache_size` means KiB): enough to keep the
+/// pages a bulk insert keeps coming back to (the right-hand edges of the table and indexes).
 const WRITER_CACHE_KIB: i64 = 64 * 1024;
+/// Page cache of each reader, in KiB.
 const READER_CACHE_KIB: i64 = 16 * 1024;
 
 /// The writer and the readers of one database.
@@ -69,9 +70,9 @@ impl Connections {
                 .query_row("PRAGMA journal_mode = WAL", [], |r| r.get(0))
                 .db("switch to WAL")?;
             if !mode.eq_ignore_ascii_case("wal") {
-                return Err(Error::storage(
+                return Err(Error::new(
+                    ErrorKind::Storage,
                     format!("the database refused WAL mode (it stays in {mode} mode)"),
-                    "journal_mode",
                 )
                 .with_transient(false));
             }

@@ -172,7 +172,7 @@ fn cancel_queued_jobs(conn: &Connection, id: ExecutionId, at: i64) -> Result<()>
     .db("cancel an execution's jobs")?;
     conn.prepare_cached(
         "UPDATE jobs SET status = 'cancelled', next_attempt_at = NULL, updated_at = ?2 \
-         WHERE execution_id = ?1 AND status IN ('queued', 'running') AND status = 'queued'",
+         WHERE execution_id = ?1 AND status = 'queued'",
     )
     .and_then(|mut stmt| stmt.execute((id.0.as_bytes(), at)))
     .db("cancel an execution's jobs")?;

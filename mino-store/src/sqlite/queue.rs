@@ -16,6 +16,17 @@ use mino_core::model::{ExecutionId, JobId, JobStatus, NewSession};
 use mino_core::store::Claim;
 use mino_core::{Error, Result};
 
+/// An execution's queued jobs that may run now, in the order of the partial index on queued
+/// jobs: fresh ones (no retry time) in row order, then retries by time.
+const CLAIMABLE: &str = "SELECT id FROM jobs WHERE execution_id = ?1 AND status = 'queued' \
+     AND (next_attempt_at IS NULL OR next_attempt_at <= ?2) \
+     ORDER BY next_attempt_at, seq LIMIT ?3";
+
+/// Running jobs whose lease ran out, for `reclaim_expired`; served by the partial index on
+/// running jobs' leases.
+pub(crate) const EXPIRED: &str = "SELECT id, lease_owner, attempts, execution_id FROM jobs \
+     WHERE status = 'running' AND lease_expires_at < ?1 ORDER BY lease_expires_at";
+
 /// The instant a lease of `lease` taken at `at` runs out, as stored and as returned.
 pub(crate) fn lease_end(at: DateTime<Utc>, lease: Duration) -> Result<(i64, DateTime<Utc>)> {
     let too_long = || Error::validation("the lease is too long").with_context("field", "lease");
@@ -112,12 +123,7 @@ pub(crate) fn claim(
             continue;
         }
         let due: Vec<[u8; 16]> = conn
-            .prepare_cached(
-                "SELECT id FROM jobs WHERE execution_id = ?1 \
-                 AND status IN ('queued', 'running') AND status = 'queued' \
-                 AND (next_attempt_at IS NULL OR next_attempt_at <= ?2) \
-                 ORDER BY next_attempt_at, seq LIMIT ?3",
-            )
+            .prepare_cached(CLAIMABLE)
             .and_then(|mut stmt| {
                 stmt.query_map((execution.0.as_bytes(), micros(at), free as i64), |r| {
                     r.get(0)
@@ -209,4 +215,46 @@ pub(crate) fn heartbeat(
         }
     }
     Ok(gone)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sqlite::migrations::migrate;
+
+    fn plan(conn: &Connection, sql: &str) -> String {
+        let mut stmt = conn
+            .prepare(&format!("EXPLAIN QUERY PLAN {sql}"))
+            .expect("explain");
+        let params = [const { rusqlite::types::Value::Null }; 3];
+        let n = stmt.parameter_count();
+        let rows = stmt
+            .query_map(rusqlite::params_from_iter(&params[..n]), |r| {
+                r.get::<_, String>(3)
+            })
+            .expect("plan");
+        rows.collect::<rusqlite::Result<Vec<_>>>()
+            .expect("rows")
+            .join(" | ")
+    }
+
+    #[test]
+    fn claims_and_reclaims_read_the_partial_indexes() {
+        let mut conn = Connection::open_in_memory().expect("memory db");
+        migrate(&mut conn).expect("migrate");
+        let claim = plan(&conn, CLAIMABLE);
+        assert!(claim.contains("USING INDEX jobs_queued"), "{claim}");
+        assert!(!claim.contains("TEMP B-TREE"), "{claim}");
+        let expired = plan(&conn, EXPIRED);
+        assert!(expired.contains("USING INDEX jobs_lease"), "{expired}");
+    }
+
+    #[test]
+    fn leases_end_in_whole_microseconds() {
+        let at = now();
+        let (end, instant) = lease_end(at, Duration::from_nanos(1_500_999)).expect("lease");
+        assert_eq!(end, micros(at) + 1_500);
+        assert_eq!(micros(instant), end);
+        assert!(lease_end(at, Duration::MAX).is_err());
+    }
 }

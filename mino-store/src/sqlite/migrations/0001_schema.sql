@@ -92,10 +92,10 @@ CREATE INDEX jobs_batch_status ON jobs (batch_id, status);
 -- Jobs currently or last in an execution, in `seq` order (most jobs have none at first:
 -- leave them out).
 CREATE INDEX jobs_execution ON jobs (execution_id) WHERE execution_id IS NOT NULL;
--- What the engine claims and what holds a job in an active execution.
-CREATE INDEX jobs_active ON jobs (execution_id, status, next_attempt_at)
-    WHERE status IN ('queued', 'running');
--- Expired leases (dead workers) are found from here.
+-- The jobs of active executions, which are few next to all jobs, each in a partial index:
+-- queued ones in the order the engine claims them (fresh jobs in row order, then retries by
+-- time), running ones by the end of their lease, to find the workers that died.
+CREATE INDEX jobs_queued ON jobs (execution_id, next_attempt_at) WHERE status = 'queued';
 CREATE INDEX jobs_lease ON jobs (lease_expires_at) WHERE status = 'running';
 
 CREATE TABLE executions (
