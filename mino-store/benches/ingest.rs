@@ -105,7 +105,7 @@ fn child(backend: &str, csv: &str) {
             project.id,
             "bench",
             CsvSource::path(csv),
-            IngestOptions::default(),
+            IngestOptions::default().with_max_bytes(1 << 30),
         )
         .await
         .expect("import");
