@@ -1,7 +1,7 @@
 //! The worker loop: claim jobs, run attempts, keep leases alive, reclaim lost work.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
 use tokio::sync::{mpsc, watch, Notify};
@@ -63,8 +63,14 @@ impl WorkerHandle {
     }
 }
 
-struct InFlight {
-    cancel: CancellationToken,
+/// The cancellation handles of the attempts a worker runs, shared by its claim loop and its
+/// heartbeat task. Never held across an await.
+type Running = Arc<Mutex<HashMap<JobId, CancellationToken>>>;
+
+fn lock(running: &Running) -> MutexGuard<'_, HashMap<JobId, CancellationToken>> {
+    running
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 /// Starts a worker on the current Tokio runtime.
@@ -96,10 +102,17 @@ async fn worker_loop(
         wake.clone(),
         check_leases.clone(),
     ));
-    let mut in_flight: HashMap<JobId, InFlight> = HashMap::new();
+    let running: Running = Arc::default();
+    // Heartbeats run on their own task: behind a slow claim or reclaim on a busy database
+    // they would come late, and a live worker would lose its leases.
+    let stop_beating = CancellationToken::new();
+    let heartbeats = tokio::spawn(keep_leases(
+        ctx.clone(),
+        running.clone(),
+        check_leases,
+        stop_beating.clone(),
+    ));
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<JobId>();
-    let mut heartbeat = tokio::time::interval(config.heartbeat_interval());
-    heartbeat.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut reclaim = tokio::time::interval((config.lease / 2).max(Duration::from_millis(100)));
     reclaim.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut claim_failures = 0u32;
@@ -108,7 +121,7 @@ async fn worker_loop(
         if let Some(how) = *stop.borrow() {
             break how;
         }
-        let free = config.max_in_flight.saturating_sub(in_flight.len());
+        let free = config.max_in_flight.saturating_sub(lock(&running).len());
         let mut claimed_all = false;
         if free > 0 {
             match ctx
@@ -122,12 +135,7 @@ async fn worker_loop(
                     for claim in claims {
                         let cancel = CancellationToken::new();
                         let job_id = claim.job.id;
-                        in_flight.insert(
-                            job_id,
-                            InFlight {
-                                cancel: cancel.clone(),
-                            },
-                        );
+                        lock(&running).insert(job_id, cancel.clone());
                         let ctx = ctx.clone();
                         let done = done_tx.clone();
                         tokio::spawn(async move {
@@ -143,7 +151,7 @@ async fn worker_loop(
             }
         }
         // After a full claim there may be more work: look again at once (once a slot is free).
-        let idle = if claimed_all && in_flight.len() < config.max_in_flight {
+        let idle = if claimed_all && lock(&running).len() < config.max_in_flight {
             Duration::ZERO
         } else {
             // Back off a little while the store is failing, up to 5 s.
@@ -153,35 +161,57 @@ async fn worker_loop(
             biased;
             _ = stop.changed() => {}
             Some(job) = done_rx.recv() => {
-                in_flight.remove(&job);
+                let mut running = lock(&running);
+                running.remove(&job);
                 while let Ok(job) = done_rx.try_recv() {
-                    in_flight.remove(&job);
+                    running.remove(&job);
                 }
             }
-            _ = heartbeat.tick() => beat(&ctx, &in_flight).await,
-            _ = check_leases.notified() => beat(&ctx, &in_flight).await,
             _ = reclaim.tick() => reclaim_expired(&ctx).await,
             _ = wake.notified() => {}
             _ = tokio::time::sleep(idle) => {}
         }
     };
 
-    info!(worker = %config.worker_id, ?shutdown, running = in_flight.len(), "worker stopping");
+    let left = lock(&running).len();
+    info!(worker = %config.worker_id, ?shutdown, running = left, "worker stopping");
     if shutdown == Shutdown::HandBack {
         ctx.handing_back.cancel();
-        for flight in in_flight.values() {
-            flight.cancel.cancel();
+        for cancel in lock(&running).values() {
+            cancel.cancel();
         }
     }
-    // Keep leases alive while the last attempts finish.
-    while !in_flight.is_empty() {
-        tokio::select! {
-            Some(job) = done_rx.recv() => { in_flight.remove(&job); }
-            _ = heartbeat.tick() => beat(&ctx, &in_flight).await,
+    // The heartbeat task keeps the leases alive while the last attempts finish.
+    while !lock(&running).is_empty() {
+        if let Some(job) = done_rx.recv().await {
+            lock(&running).remove(&job);
         }
     }
+    stop_beating.cancel();
+    let _ = heartbeats.await;
     wake_on_events.abort();
     info!(worker = %config.worker_id, "worker stopped");
+}
+
+/// Extends the leases of the running attempts every third of the lease, and at once when
+/// `check` is notified.
+async fn keep_leases(
+    ctx: Arc<AttemptContext>,
+    running: Running,
+    check: Arc<Notify>,
+    stop: CancellationToken,
+) {
+    let mut tick = tokio::time::interval(ctx.config.heartbeat_interval());
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            biased;
+            _ = stop.cancelled() => return,
+            _ = tick.tick() => {}
+            _ = check.notified() => {}
+        }
+        beat(&ctx, &running).await;
+    }
 }
 
 /// Wakes the worker when an execution starts, resumes or gets more concurrency, and has it
@@ -214,21 +244,23 @@ async fn wake_on_control_events(
 }
 
 /// Extends the leases of running attempts and aborts the ones the store says are gone.
-async fn beat(ctx: &AttemptContext, in_flight: &HashMap<JobId, InFlight>) {
-    if in_flight.is_empty() {
+async fn beat(ctx: &AttemptContext, running: &Running) {
+    let jobs: Vec<JobId> = lock(running).keys().copied().collect();
+    if jobs.is_empty() {
         return;
     }
-    let jobs: Vec<JobId> = in_flight.keys().copied().collect();
     match ctx
         .store
         .heartbeat(&ctx.config.worker_id, &jobs, ctx.config.lease)
         .await
     {
         Ok(gone) => {
+            let running = lock(running);
             for job in gone {
-                if let Some(flight) = in_flight.get(&job) {
+                // Absent: the attempt finished while the heartbeat was under way.
+                if let Some(cancel) = running.get(&job) {
                     debug!(%job, "aborting attempt: stopped or lease lost");
-                    flight.cancel.cancel();
+                    cancel.cancel();
                 }
             }
         }
