@@ -3,8 +3,13 @@
 
 #![allow(dead_code)] // each test binary uses a different part
 
+#[cfg(feature = "postgres")]
+pub mod cluster;
 pub mod fixture;
 pub mod harness;
+#[cfg(feature = "postgres")]
+pub mod pg;
+pub mod processes;
 pub mod runs;
 
 use std::future::Future;

@@ -3,8 +3,8 @@
 use chrono::{DateTime, Utc};
 use indexmap::IndexMap;
 use mino::model::{
-    AgentConfig, Batch, Execution, ExecutionId, FieldType, Job, JobFilter, NewProject, OutputField,
-    Project, Session,
+    AgentConfig, Batch, Execution, ExecutionId, FieldType, Job, JobFilter, JobStatus, NewProject,
+    OutputField, Project, Session, SessionStatus,
 };
 use mino::Platform;
 
@@ -109,6 +109,47 @@ pub async fn job_runs(platform: &Platform, execution: ExecutionId) -> Vec<JobRun
         });
     }
     runs
+}
+
+/// Checks the engine's rules for one job's attempts, whatever happened around it:
+///
+/// - one session per attempt, and at most one succeeded: the last;
+/// - every attempt before the last ended transiently (a transient error, or lost);
+/// - the job completed exactly when its last attempt succeeded; it failed when that attempt
+///   failed permanently or was the last one allowed.
+///
+/// Returns whether the job failed because every allowed attempt ended transiently.
+pub fn check_attempt_rules(run: &JobRun, max_attempts: u32) -> bool {
+    let url = &run.job.site_url;
+    let statuses: Vec<_> = run.sessions.iter().map(|s| s.status).collect();
+    assert_eq!(
+        run.job.attempts as usize,
+        run.sessions.len(),
+        "{url}: {statuses:?}"
+    );
+    let (last, earlier) = run.sessions.split_last().expect("every job ran");
+    for session in earlier {
+        let transient = session.error.as_ref().is_some_and(|e| e.transient);
+        let retried = session.status == SessionStatus::Lost
+            || (session.status == SessionStatus::Failed && transient);
+        assert!(retried, "{url}: retried after {statuses:?}");
+    }
+    match (run.job.status, last.status) {
+        (JobStatus::Completed, SessionStatus::Succeeded) => false,
+        (JobStatus::Failed, SessionStatus::Failed | SessionStatus::Lost) => {
+            let transient = last.status == SessionStatus::Lost
+                || last.error.as_ref().is_some_and(|e| e.transient);
+            if transient {
+                assert_eq!(
+                    run.sessions.len(),
+                    max_attempts as usize,
+                    "{url}: {statuses:?}"
+                );
+            }
+            transient
+        }
+        other => panic!("{url}: job and last attempt disagree: {other:?} of {statuses:?}"),
+    }
 }
 
 /// Checks that an execution's counters add up to its total, and returns it.
