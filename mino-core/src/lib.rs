@@ -9,8 +9,8 @@ pub mod events;
 pub mod export;
 pub mod ingest;
 pub mod metrics;
-pub mod platform;
 pub mod model;
+pub mod platform;
 pub mod store;
 
 pub use error::{Error, ErrorKind, Result};

@@ -226,7 +226,11 @@ fn urls_fold_case_ports_slashes_fragments_and_tracking() {
             ("example.com/about", "https://www.example.com/about/", true),
             ("https://example.com/a", "http://example.com/a", true),
             ("https://bücher.de/", "https://xn--bcher-kva.de", true),
-            ("https://shop3.example.com/p/5", "HTTP://Shop3.example.com/p/5/?utm_source=x&gclid=1", true),
+            (
+                "https://shop3.example.com/p/5",
+                "HTTP://Shop3.example.com/p/5/?utm_source=x&gclid=1",
+                true,
+            ),
             ("https://example.com/a", "https://example.com/b", false),
             ("https://example.com/A", "https://example.com/a", false),
             (

@@ -33,8 +33,11 @@ pub fn generate_csv(rows: u64) -> PathBuf {
     let tmp = path.with_extension("tmp");
     let file = std::fs::File::create(&tmp).expect("create csv");
     let mut out = std::io::BufWriter::with_capacity(1 << 20, file);
-    writeln!(out, "website,company,country,category,employees,gt_title,gt_price")
-        .expect("write");
+    writeln!(
+        out,
+        "website,company,country,category,employees,gt_title,gt_price"
+    )
+    .expect("write");
     for i in 0..rows {
         let site = if i % 50 == 49 {
             "not a url".to_owned()

@@ -28,7 +28,10 @@ fn main() {
         .unwrap_or(1_000_000);
     let csv = generate_csv(rows);
     let size_mb = std::fs::metadata(&csv).map(|m| m.len()).unwrap_or(0) as f64 / 1e6;
-    println!("ingest benchmark: {rows} rows, {size_mb:.1} MB CSV at {}", csv.display());
+    println!(
+        "ingest benchmark: {rows} rows, {size_mb:.1} MB CSV at {}",
+        csv.display()
+    );
 
     let sqlite_baseline = sqlite3_import(&csv);
     let sqlite = run_child("sqlite", &csv);
@@ -143,7 +146,10 @@ fn psql_copy(csv: &std::path::Path) -> Duration {
         "CREATE TABLE {table} (website text, company text, country text, category text, employees text, gt_title text, gt_price text)"
     );
     time_command(Command::new("psql").args([url.as_str(), "-qc", create.as_str()]));
-    let copy = format!("\\copy {table} FROM '{}' WITH (FORMAT csv, HEADER true)", csv.display());
+    let copy = format!(
+        "\\copy {table} FROM '{}' WITH (FORMAT csv, HEADER true)",
+        csv.display()
+    );
     let took = time_command(Command::new("psql").args([url.as_str(), "-qc", copy.as_str()]));
     let drop = format!("DROP TABLE {table}");
     time_command(Command::new("psql").args([url.as_str(), "-qc", drop.as_str()]));

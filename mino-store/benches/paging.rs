@@ -123,7 +123,11 @@ async fn measure(store: &DynStore, jobs: u64, depth: u64) -> Measured {
         )
         .await
         .expect("batch");
-    eprintln!("{}: loaded {jobs} jobs in {:.1} s", store.backend(), load.elapsed().as_secs_f64());
+    eprintln!(
+        "{}: loaded {jobs} jobs in {:.1} s",
+        store.backend(),
+        load.elapsed().as_secs_f64()
+    );
     let filter = JobFilter {
         batch_id: Some(batch.id),
         statuses: vec![JobStatus::Pending],

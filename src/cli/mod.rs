@@ -20,7 +20,12 @@ pub struct Cli {
 #[derive(Debug, Args)]
 pub struct GlobalArgs {
     /// Database URL: sqlite:PATH or postgres://…
-    #[arg(long, global = true, env = "MINO_DATABASE_URL", default_value = "sqlite:mino.db")]
+    #[arg(
+        long,
+        global = true,
+        env = "MINO_DATABASE_URL",
+        default_value = "sqlite:mino.db"
+    )]
     pub database: String,
     /// Log format on stderr.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text)]

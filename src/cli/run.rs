@@ -12,8 +12,8 @@ use mino_core::export::{export, ExportFormat};
 use mino_core::ingest::{analyze_async, CsvSource, IngestOptions};
 use mino_core::metrics::batch_report;
 use mino_core::model::{
-    AgentConfig, ColumnRole, ColumnType, Execution, ExecutionMode, FieldType, JobFilter,
-    JobStatus, NewProject, OutputField,
+    AgentConfig, ColumnRole, ColumnType, Execution, ExecutionMode, FieldType, JobFilter, JobStatus,
+    NewProject, OutputField,
 };
 use mino_core::platform::{Platform, StartExecution};
 use tokio::sync::broadcast::error::RecvError;
@@ -308,7 +308,9 @@ fn output_fields(
         })
         .collect();
     if fields.is_empty() {
-        bail!("say what to extract with --field NAME (the CSV has no gt_ columns to infer it from)");
+        bail!(
+            "say what to extract with --field NAME (the CSV has no gt_ columns to infer it from)"
+        );
     }
     Ok(fields)
 }
@@ -330,6 +332,9 @@ fn format_of(path: &Path) -> anyhow::Result<ExportFormat> {
         .map(|e| e.to_string_lossy().to_lowercase())
         .unwrap_or_default();
     ExportFormat::parse(&ext).map_err(|_| {
-        anyhow::anyhow!("--out must end in .csv, .json, .ndjson or .xlsx, not {:?}", path.display().to_string())
+        anyhow::anyhow!(
+            "--out must end in .csv, .json, .ndjson or .xlsx, not {:?}",
+            path.display().to_string()
+        )
     })
 }

@@ -38,8 +38,8 @@ pub mod text;
 pub mod url;
 
 pub use compare::{Expected, Verdict};
-pub use job::{accuracy_of, evaluate_job, JobEvaluator};
 pub(crate) use job::lookup_at;
+pub use job::{accuracy_of, evaluate_job, JobEvaluator};
 pub use number::DecimalSeparator;
 pub use reevaluate::{reevaluate, reevaluate_jobs, REEVALUATE_PAGE};
 pub use spec::{Comparator, DateOptions, FuzzyOptions, ListOptions, NumberOptions};

@@ -12,8 +12,8 @@ mod session;
 pub use artifact::{Artifact, NewArtifact};
 pub use batch::{Batch, BatchUpdate, ColumnRole, ColumnSchema, ColumnType, InvalidRow, NewBatch};
 pub use execution::{
-    validate_concurrency, Execution, ExecutionMode, ExecutionStatus, ExecutionUpdate,
-    JobSelection, NewExecution,
+    validate_concurrency, Execution, ExecutionMode, ExecutionStatus, ExecutionUpdate, JobSelection,
+    NewExecution,
 };
 pub use ids::{ArtifactId, BatchId, ExecutionId, JobId, ProjectId, SessionId, SnapshotId};
 pub use job::{

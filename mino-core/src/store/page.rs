@@ -50,7 +50,9 @@ impl Cursor {
         let invalid = || Error::validation("cursor is not valid").with_context("field", "cursor");
         let bytes = URL_SAFE_NO_PAD.decode(text.trim()).map_err(|_| invalid())?;
         match bytes.split_first() {
-            Some((b'i', rest)) => Uuid::from_slice(rest).map(Cursor::Id).map_err(|_| invalid()),
+            Some((b'i', rest)) => Uuid::from_slice(rest)
+                .map(Cursor::Id)
+                .map_err(|_| invalid()),
             Some((b's', rest)) => {
                 let arr: [u8; 8] = rest.try_into().map_err(|_| invalid())?;
                 Ok(Cursor::Seq(i64::from_be_bytes(arr)))
@@ -181,7 +183,10 @@ mod tests {
     fn limits_are_checked() {
         assert!(PageRequest::first(0).is_err());
         assert!(PageRequest::first(501).is_err());
-        assert_eq!(PageRequest::parse(None, None).map(|p| p.limit()).ok(), Some(50));
+        assert_eq!(
+            PageRequest::parse(None, None).map(|p| p.limit()).ok(),
+            Some(50)
+        );
     }
 
     #[test]

@@ -38,8 +38,8 @@ use sqlx::postgres::PgPoolOptions;
 use sqlx::PgPool;
 use tracing::info;
 
-pub use events::PgEventSink;
 pub use config::{PostgresConfig, DEFAULT_ACQUIRE_TIMEOUT, DEFAULT_MAX_CONNECTIONS};
+pub use events::PgEventSink;
 pub use migrate::SCHEMA_VERSION;
 
 use config::quote_ident;

@@ -33,5 +33,8 @@ pub async fn roundtrip(store: DynStore) {
         })
         .await
         .expect("put empty");
-    assert_eq!(store.get_artifact(empty.id).await.expect("get").1, Vec::<u8>::new());
+    assert_eq!(
+        store.get_artifact(empty.id).await.expect("get").1,
+        Vec::<u8>::new()
+    );
 }

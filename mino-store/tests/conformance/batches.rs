@@ -34,7 +34,10 @@ pub async fn create_counts_rows_and_keeps_invalid_ones(store: DynStore) {
         .filter(|j| j.status != JobStatus::Invalid)
         .all(|j| j.status == JobStatus::Pending && j.invalid_reason.is_none()));
     let counts = store.count_jobs(&in_batch(&b)).await.expect("count");
-    assert_eq!((counts.pending, counts.invalid, counts.total()), (27, 3, 30));
+    assert_eq!(
+        (counts.pending, counts.invalid, counts.total()),
+        (27, 3, 30)
+    );
 }
 
 pub async fn failed_row_stores_nothing(store: DynStore) {
@@ -52,7 +55,10 @@ pub async fn failed_row_stores_nothing(store: DynStore) {
         .expect_err("a bad row aborts the batch");
     assert_eq!(err.kind(), ErrorKind::Validation);
     let batches = store
-        .list_batches(BatchFilter::default(), PageRequest::first(10).expect("page"))
+        .list_batches(
+            BatchFilter::default(),
+            PageRequest::first(10).expect("page"),
+        )
         .await
         .expect("list");
     assert!(batches.data.is_empty(), "no half-written batch");
@@ -101,7 +107,10 @@ pub async fn list_filter_update_delete(store: DynStore) {
         )
         .await
         .expect("list");
-    assert_eq!(rest.data.iter().map(|b| b.id).collect::<Vec<_>>(), vec![b3.id]);
+    assert_eq!(
+        rest.data.iter().map(|b| b.id).collect::<Vec<_>>(),
+        vec![b3.id]
+    );
 
     let renamed = store
         .update_batch(
@@ -129,11 +138,19 @@ pub async fn list_filter_update_delete(store: DynStore) {
     store.delete_batch(b1.id).await.expect("delete");
     assert_kind(store.get_batch(b1.id).await, ErrorKind::NotFound);
     assert_eq!(
-        store.count_jobs(&in_batch(&b1)).await.expect("count").total(),
+        store
+            .count_jobs(&in_batch(&b1))
+            .await
+            .expect("count")
+            .total(),
         0
     );
     assert_eq!(
-        store.count_jobs(&in_batch(&b3)).await.expect("count").total(),
+        store
+            .count_jobs(&in_batch(&b3))
+            .await
+            .expect("count")
+            .total(),
         3,
         "other batches keep their jobs"
     );

@@ -6,15 +6,26 @@ use crate::fixtures::{all_jobs, assert_kind, batch, in_batch, new_execution, pro
 
 pub async fn limits_are_validation_errors(store: DynStore) {
     let ids = |n: usize| (0..n).map(|_| JobId::new()).collect::<Vec<_>>();
-    assert_kind(store.bulk_delete_jobs(&ids(1_001)).await, ErrorKind::Validation);
-    assert_kind(store.bulk_delete_jobs(&[]).await, ErrorKind::Validation);
     assert_kind(
-        store.bulk_update_jobs(&ids(1_001), JobUpdate::default()).await,
+        store.bulk_delete_jobs(&ids(1_001)).await,
         ErrorKind::Validation,
     );
-    assert_kind(store.bulk_rerun_jobs(&ids(101)).await, ErrorKind::Validation);
+    assert_kind(store.bulk_delete_jobs(&[]).await, ErrorKind::Validation);
+    assert_kind(
+        store
+            .bulk_update_jobs(&ids(1_001), JobUpdate::default())
+            .await,
+        ErrorKind::Validation,
+    );
+    assert_kind(
+        store.bulk_rerun_jobs(&ids(101)).await,
+        ErrorKind::Validation,
+    );
     // At the limit the call is accepted (unknown ids simply match nothing).
-    assert_eq!(store.bulk_delete_jobs(&ids(1_000)).await.expect("delete"), 0);
+    assert_eq!(
+        store.bulk_delete_jobs(&ids(1_000)).await.expect("delete"),
+        0
+    );
     assert_eq!(
         store
             .bulk_update_jobs(&ids(1_000), JobUpdate::default())
@@ -78,7 +89,10 @@ pub async fn delete_update_rerun(store: DynStore) {
     // Rerun resets cancelled jobs; invalid ones stay invalid.
     let reset = store.bulk_rerun_jobs(&ids[2..12]).await.expect("rerun");
     let after = all_jobs(&store, &in_batch(&b)).await;
-    let invalid = after.iter().filter(|j| j.status == JobStatus::Invalid).count();
+    let invalid = after
+        .iter()
+        .filter(|j| j.status == JobStatus::Invalid)
+        .count();
     assert_eq!(invalid, 2, "invalid jobs are not rerun");
     assert_eq!(reset, 8);
     assert!(after
@@ -96,10 +110,19 @@ pub async fn active_jobs_conflict(store: DynStore) {
         .create_execution(new_execution(&b), JobSelection::Ids(ids[..3].to_vec()))
         .await
         .expect("execution");
-    assert_kind(store.bulk_delete_jobs(&ids[2..4]).await, ErrorKind::Conflict);
+    assert_kind(
+        store.bulk_delete_jobs(&ids[2..4]).await,
+        ErrorKind::Conflict,
+    );
     assert_kind(store.bulk_rerun_jobs(&ids[2..4]).await, ErrorKind::Conflict);
     // Nothing was deleted or changed by the refused calls.
-    assert_eq!(store.get_job(ids[3]).await.expect("job").status, JobStatus::Pending);
-    assert_eq!(store.get_job(ids[2]).await.expect("job").status, JobStatus::Queued);
+    assert_eq!(
+        store.get_job(ids[3]).await.expect("job").status,
+        JobStatus::Pending
+    );
+    assert_eq!(
+        store.get_job(ids[2]).await.expect("job").status,
+        JobStatus::Queued
+    );
     assert_eq!(store.bulk_delete_jobs(&ids[3..]).await.expect("delete"), 3);
 }

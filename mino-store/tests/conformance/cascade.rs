@@ -59,7 +59,10 @@ async fn world(store: &DynStore, project: &Project) -> World {
 async fn assert_gone(store: &DynStore, w: &World) {
     assert_kind(store.get_batch(w.batch.id).await, ErrorKind::NotFound);
     assert_kind(store.get_job(w.job.id).await, ErrorKind::NotFound);
-    assert_kind(store.get_execution(w.execution.id).await, ErrorKind::NotFound);
+    assert_kind(
+        store.get_execution(w.execution.id).await,
+        ErrorKind::NotFound,
+    );
     assert_kind(store.get_session(w.session.id).await, ErrorKind::NotFound);
     assert_kind(store.get_artifact(w.artifact.id).await, ErrorKind::NotFound);
     let snaps = store
@@ -76,13 +79,19 @@ pub async fn project_delete_removes_everything(store: DynStore) {
     let k = world(&store, &kept).await;
     store.delete_project(doomed.id).await.expect("delete");
     assert_kind(store.get_project(doomed.id).await, ErrorKind::NotFound);
-    assert_kind(store.get_instruction_version(doomed.id, 1).await, ErrorKind::NotFound);
+    assert_kind(
+        store.get_instruction_version(doomed.id, 1).await,
+        ErrorKind::NotFound,
+    );
     assert_gone(&store, &w).await;
     // The other project is untouched.
     assert!(store.get_session(k.session.id).await.is_ok());
     assert!(store.get_artifact(k.artifact.id).await.is_ok());
     let left = store
-        .list_batches(BatchFilter::default(), PageRequest::first(10).expect("page"))
+        .list_batches(
+            BatchFilter::default(),
+            PageRequest::first(10).expect("page"),
+        )
         .await
         .expect("list");
     assert_eq!(left.data.len(), 1);
@@ -124,7 +133,10 @@ pub async fn batch_and_job_delete(store: DynStore) {
         })
         .await
         .expect("session");
-    assert_eq!(store.bulk_delete_jobs(&[second.id]).await.expect("delete"), 1);
+    assert_eq!(
+        store.bulk_delete_jobs(&[second.id]).await.expect("delete"),
+        1
+    );
     assert_kind(store.get_session(s.id).await, ErrorKind::NotFound);
     assert!(store.get_batch(other.batch.id).await.is_ok());
 }

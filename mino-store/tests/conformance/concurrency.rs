@@ -68,7 +68,11 @@ pub async fn concurrent_version_bumps(store: DynStore) {
         .await
         .expect("versions");
     let numbers: Vec<u32> = versions.data.iter().map(|v| v.version).collect();
-    assert_eq!(numbers, (1..=11).collect::<Vec<_>>(), "no lost or doubled versions");
+    assert_eq!(
+        numbers,
+        (1..=11).collect::<Vec<_>>(),
+        "no lost or doubled versions"
+    );
     let texts: HashSet<_> = versions.data[1..]
         .iter()
         .map(|v| v.instructions.clone())
@@ -77,8 +81,7 @@ pub async fn concurrent_version_bumps(store: DynStore) {
     let current = store.get_project(p.id).await.expect("project");
     assert_eq!(current.instruction_version, 11);
     assert_eq!(
-        current.instructions,
-        versions.data[10].instructions,
+        current.instructions, versions.data[10].instructions,
         "the project's current instructions are those of its newest version"
     );
 }

@@ -73,19 +73,25 @@ pub async fn conflicts_and_validation(store: DynStore) {
     let mut bad = new_execution(&b);
     bad.concurrency = 51;
     assert_kind(
-        store.create_execution(bad, JobSelection::Ids(ids.clone())).await,
+        store
+            .create_execution(bad, JobSelection::Ids(ids.clone()))
+            .await,
         ErrorKind::Validation,
     );
     let mut bad = new_execution(&b);
     bad.concurrency = 0;
     assert_kind(
-        store.create_execution(bad, JobSelection::Ids(ids.clone())).await,
+        store
+            .create_execution(bad, JobSelection::Ids(ids.clone()))
+            .await,
         ErrorKind::Validation,
     );
     let mut bad = new_execution(&b);
     bad.sample_size = Some(9);
     assert_kind(
-        store.create_execution(bad, JobSelection::Ids(ids.clone())).await,
+        store
+            .create_execution(bad, JobSelection::Ids(ids.clone()))
+            .await,
         ErrorKind::Validation,
     );
     assert_kind(
@@ -96,14 +102,19 @@ pub async fn conflicts_and_validation(store: DynStore) {
     );
     assert_kind(
         store
-            .create_execution(new_execution(&b), JobSelection::Ids(vec![ids[0], other_ids[0]]))
+            .create_execution(
+                new_execution(&b),
+                JobSelection::Ids(vec![ids[0], other_ids[0]]),
+            )
             .await,
         ErrorKind::Validation,
     );
     let mut ghost = new_execution(&b);
     ghost.batch_id = BatchId::new();
     assert_kind(
-        store.create_execution(ghost, JobSelection::Ids(vec![ids[0]])).await,
+        store
+            .create_execution(ghost, JobSelection::Ids(vec![ids[0]]))
+            .await,
         ErrorKind::NotFound,
     );
     // Nothing was queued by the refused calls.
@@ -144,11 +155,17 @@ pub async fn update_and_list(store: DynStore) {
     let b1 = batch(&store, &p, 3, 0).await;
     let b2 = batch(&store, &p, 3, 0).await;
     let e1 = store
-        .create_execution(new_execution(&b1), JobSelection::Filter(JobFilter::default()))
+        .create_execution(
+            new_execution(&b1),
+            JobSelection::Filter(JobFilter::default()),
+        )
         .await
         .expect("e1");
     let e2 = store
-        .create_execution(new_execution(&b2), JobSelection::Filter(JobFilter::default()))
+        .create_execution(
+            new_execution(&b2),
+            JobSelection::Filter(JobFilter::default()),
+        )
         .await
         .expect("e2");
 
@@ -192,7 +209,10 @@ pub async fn update_and_list(store: DynStore) {
         )
         .await
         .expect("stop");
-    assert!(stopped.finished_at.is_some(), "a finished execution has an end time");
+    assert!(
+        stopped.finished_at.is_some(),
+        "a finished execution has an end time"
+    );
     assert_kind(
         store
             .update_execution(
@@ -211,7 +231,10 @@ pub async fn update_and_list(store: DynStore) {
         .list_executions(ExecutionFilter::default(), page)
         .await
         .expect("list");
-    assert_eq!(all.data.iter().map(|e| e.id).collect::<Vec<_>>(), vec![e1.id, e2.id]);
+    assert_eq!(
+        all.data.iter().map(|e| e.id).collect::<Vec<_>>(),
+        vec![e1.id, e2.id]
+    );
     let of_b2 = store
         .list_executions(
             ExecutionFilter {
@@ -235,5 +258,8 @@ pub async fn update_and_list(store: DynStore) {
         )
         .await
         .expect("list");
-    assert_eq!(active.data.iter().map(|e| e.id).collect::<Vec<_>>(), vec![e1.id]);
+    assert_eq!(
+        active.data.iter().map(|e| e.id).collect::<Vec<_>>(),
+        vec![e1.id]
+    );
 }

@@ -25,7 +25,10 @@ pub async fn roundtrip_keeps_order_and_values(store: DynStore) {
         vec!["zeta", "alpha"],
         "input columns keep file order"
     );
-    assert_eq!(j.ground_truth.get("title").map(String::as_str), Some("Title 2"));
+    assert_eq!(
+        j.ground_truth.get("title").map(String::as_str),
+        Some("Title 2")
+    );
     assert_eq!(j.status, JobStatus::Pending);
     assert_eq!(j.attempts, 0);
     assert!(j.execution_id.is_none() && j.extraction.is_none() && j.evaluation.is_none());
@@ -132,7 +135,10 @@ pub async fn filters(store: DynStore) {
     );
 
     let exec = store
-        .create_execution(new_execution(&other), JobSelection::Filter(JobFilter::default()))
+        .create_execution(
+            new_execution(&other),
+            JobSelection::Filter(JobFilter::default()),
+        )
         .await
         .expect("execution");
     assert_eq!(
@@ -150,10 +156,7 @@ pub async fn filters(store: DynStore) {
         })
         .await
         .expect("count");
-    assert_eq!(
-        (counts.pending, counts.invalid, counts.queued),
-        (16, 4, 5)
-    );
+    assert_eq!((counts.pending, counts.invalid, counts.queued), (16, 4, 5));
 }
 
 pub async fn update_merges_and_validates(store: DynStore) {
@@ -180,11 +183,18 @@ pub async fn update_merges_and_validates(store: DynStore) {
         .await
         .expect("update");
     assert_eq!(
-        updated.inputs.iter().map(|(k, v)| (k.as_str(), v.as_str())).collect::<Vec<_>>(),
+        updated
+            .inputs
+            .iter()
+            .map(|(k, v)| (k.as_str(), v.as_str()))
+            .collect::<Vec<_>>(),
         vec![("zeta", "z0"), ("alpha", "changed"), ("new", "added")]
     );
     assert_eq!(updated.ground_truth.len(), 1);
-    assert_eq!(updated.ground_truth.get("price").map(String::as_str), Some("$10"));
+    assert_eq!(
+        updated.ground_truth.get("price").map(String::as_str),
+        Some("$10")
+    );
     assert_eq!(store.get_job(j.id).await.expect("get"), updated);
     // A job that lost all ground truth no longer matches has_ground_truth=true.
     let with_gt = all_jobs(
@@ -244,10 +254,7 @@ pub async fn update_merges_and_validates(store: DynStore) {
 
     // A queued job's status cannot be set by hand.
     let exec = store
-        .create_execution(
-            new_execution(&b),
-            JobSelection::Ids(vec![jobs[1].id]),
-        )
+        .create_execution(new_execution(&b), JobSelection::Ids(vec![jobs[1].id]))
         .await
         .expect("execution");
     assert_eq!(exec.total, 1);

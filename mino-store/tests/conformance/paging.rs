@@ -16,7 +16,11 @@ async fn walk(store: &DynStore, filter: &JobFilter, limit: u32) -> Vec<JobId> {
             .expect("list");
         assert!(page.data.len() <= limit as usize);
         if page.next_cursor.is_some() {
-            assert_eq!(page.data.len(), limit as usize, "only the last page is short");
+            assert_eq!(
+                page.data.len(),
+                limit as usize,
+                "only the last page is short"
+            );
         }
         ids.extend(page.data.iter().map(|j| j.id));
         match page.next_cursor {
@@ -79,7 +83,10 @@ pub async fn inserts_between_pages_cause_no_gaps_or_duplicates(store: DynStore) 
         "no row that existed before is skipped"
     );
     let late = all_jobs(&store, &in_batch(&b2)).await;
-    assert!(late.iter().all(|j| unique.contains(&j.id)), "newer rows come at the end");
+    assert!(
+        late.iter().all(|j| unique.contains(&j.id)),
+        "newer rows come at the end"
+    );
     assert_eq!(seen.len(), 50);
 }
 
@@ -93,7 +100,10 @@ pub async fn limits_and_bad_cursors(store: DynStore) {
         .await
         .expect("list");
     assert_eq!(max.data.len(), 3);
-    assert_kind(PageRequest::parse(Some(10), Some("not-a-cursor")), ErrorKind::Validation);
+    assert_kind(
+        PageRequest::parse(Some(10), Some("not-a-cursor")),
+        ErrorKind::Validation,
+    );
     // A cursor of the wrong kind for the list is a validation error, not a crash.
     assert_kind(
         store

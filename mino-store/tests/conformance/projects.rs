@@ -99,7 +99,10 @@ pub async fn instruction_versions_only_on_change(store: DynStore) {
         vec![3]
     );
     assert!(second.next_cursor.is_none());
-    assert_kind(store.get_instruction_version(p.id, 4).await, ErrorKind::NotFound);
+    assert_kind(
+        store.get_instruction_version(p.id, 4).await,
+        ErrorKind::NotFound,
+    );
 }
 
 pub async fn validation_errors(store: DynStore) {
@@ -108,7 +111,9 @@ pub async fn validation_errors(store: DynStore) {
         ErrorKind::Validation,
     );
     assert_kind(
-        store.create_project(NewProject::named("x".repeat(201))).await,
+        store
+            .create_project(NewProject::named("x".repeat(201)))
+            .await,
         ErrorKind::Validation,
     );
     let mut dup = NewProject::named("dup fields");
@@ -178,7 +183,10 @@ pub async fn not_found(store: DynStore) {
         store.get_execution(ExecutionId::new()).await,
         ErrorKind::NotFound,
     );
-    assert_kind(store.get_session(SessionId::new()).await, ErrorKind::NotFound);
+    assert_kind(
+        store.get_session(SessionId::new()).await,
+        ErrorKind::NotFound,
+    );
     assert_kind(
         store.get_artifact(ArtifactId::new()).await,
         ErrorKind::NotFound,

@@ -85,7 +85,11 @@ pub async fn claims_respect_concurrency_and_pause(store: DynStore) {
     let ids: HashSet<_> = claims.iter().map(|c| c.job.id).collect();
     assert_eq!(ids.len(), 3);
     assert!(
-        store.claim_jobs("w2", 10, LEASE).await.expect("claim").is_empty(),
+        store
+            .claim_jobs("w2", 10, LEASE)
+            .await
+            .expect("claim")
+            .is_empty(),
         "the limit holds across workers"
     );
     let now = store.get_execution(e.id).await.expect("get");
@@ -101,7 +105,14 @@ pub async fn claims_respect_concurrency_and_pause(store: DynStore) {
         )
         .await
         .expect("concurrency");
-    assert_eq!(store.claim_jobs("w2", 10, LEASE).await.expect("claim").len(), 2);
+    assert_eq!(
+        store
+            .claim_jobs("w2", 10, LEASE)
+            .await
+            .expect("claim")
+            .len(),
+        2
+    );
 
     store
         .update_execution(
@@ -114,7 +125,11 @@ pub async fn claims_respect_concurrency_and_pause(store: DynStore) {
         .await
         .expect("pause");
     assert!(
-        store.claim_jobs("w2", 10, LEASE).await.expect("claim").is_empty(),
+        store
+            .claim_jobs("w2", 10, LEASE)
+            .await
+            .expect("claim")
+            .is_empty(),
         "a paused execution hands out nothing"
     );
     store
@@ -127,8 +142,14 @@ pub async fn claims_respect_concurrency_and_pause(store: DynStore) {
         )
         .await
         .expect("resume");
-    assert_eq!(store.claim_jobs("w2", 2, LEASE).await.expect("claim").len(), 2);
-    assert_eq!(store.claim_jobs("w2", 0, LEASE).await.expect("claim").len(), 0);
+    assert_eq!(
+        store.claim_jobs("w2", 2, LEASE).await.expect("claim").len(),
+        2
+    );
+    assert_eq!(
+        store.claim_jobs("w2", 0, LEASE).await.expect("claim").len(),
+        0
+    );
 }
 
 pub async fn finishing_moves_jobs_and_completes_the_execution(store: DynStore) {
@@ -149,7 +170,10 @@ pub async fn finishing_moves_jobs_and_completes_the_execution(store: DynStore) {
         .expect("finish");
     assert_eq!(f.job.status, JobStatus::Completed);
     assert_eq!(
-        f.job.extraction.as_ref().and_then(|x| x.get("title").cloned().flatten()),
+        f.job
+            .extraction
+            .as_ref()
+            .and_then(|x| x.get("title").cloned().flatten()),
         Some("Title A".to_owned())
     );
     assert_eq!(f.job.accuracy, Some(Accuracy::Pass));
@@ -163,7 +187,9 @@ pub async fn finishing_moves_jobs_and_completes_the_execution(store: DynStore) {
         ErrorKind::Conflict,
     );
     assert_kind(
-        store.finish_attempt("someone-else", c1.session.id, done("x")).await,
+        store
+            .finish_attempt("someone-else", c1.session.id, done("x"))
+            .await,
         ErrorKind::Conflict,
     );
 
@@ -175,18 +201,29 @@ pub async fn finishing_moves_jobs_and_completes_the_execution(store: DynStore) {
         .expect("retry");
     assert_eq!(f.job.status, JobStatus::Queued);
     assert_eq!(f.job.last_error.as_deref(), Some("timed out"));
-    assert!(store.claim_jobs("w", 3, LEASE).await.expect("claim").is_empty());
+    assert!(store
+        .claim_jobs("w", 3, LEASE)
+        .await
+        .expect("claim")
+        .is_empty());
 
     let f = store
         .finish_attempt("w", c2.session.id, failed(NextStep::Fail))
         .await
         .expect("fail");
     assert_eq!(f.job.status, JobStatus::Failed);
-    assert_eq!(f.execution.status, ExecutionStatus::Running, "one job is still queued");
+    assert_eq!(
+        f.execution.status,
+        ExecutionStatus::Running,
+        "one job is still queued"
+    );
 
     // Bring the retry forward by finishing it through a fresh claim after its time.
     let jobs = all_jobs(&store, &in_batch(&b)).await;
-    let queued = jobs.iter().find(|j| j.status == JobStatus::Queued).expect("queued");
+    let queued = jobs
+        .iter()
+        .find(|j| j.status == JobStatus::Queued)
+        .expect("queued");
     assert_eq!(queued.id, c1.job.id);
     drop(jobs);
     let soon = store
@@ -271,7 +308,9 @@ pub async fn heartbeats_keep_leases_and_reclaim_takes_lost_work(store: DynStore)
     assert_eq!(retaken[0].job.id, lost.job.id);
     assert_eq!(retaken[0].job.attempts, 2);
     assert_kind(
-        store.finish_attempt("dead", lost.session.id, done("late")).await,
+        store
+            .finish_attempt("dead", lost.session.id, done("late"))
+            .await,
         ErrorKind::Conflict,
     );
     let gone = store
@@ -330,13 +369,20 @@ pub async fn stop_cancels_queued_and_aborts_running(store: DynStore) {
         .expect("stop");
     assert_eq!(stopping.status, ExecutionStatus::Stopping);
     assert_eq!((stopping.counts.cancelled, stopping.counts.running), (3, 2));
-    assert!(store.claim_jobs("w", 5, LEASE).await.expect("claim").is_empty());
+    assert!(store
+        .claim_jobs("w", 5, LEASE)
+        .await
+        .expect("claim")
+        .is_empty());
     let ids: Vec<_> = claims.iter().map(|c| c.job.id).collect();
     let mut gone = store.heartbeat("w", &ids, LEASE).await.expect("heartbeat");
     gone.sort();
     let mut expected = ids.clone();
     expected.sort();
-    assert_eq!(gone, expected, "running attempts of a stopping execution must abort");
+    assert_eq!(
+        gone, expected,
+        "running attempts of a stopping execution must abort"
+    );
     let cancel = |_: &Claim| AttemptResult {
         outcome: outcome(SessionStatus::Cancelled, None),
         next: NextStep::Cancel,
@@ -406,7 +452,11 @@ pub async fn concurrent_claimers_never_exceed_the_limit(store: DynStore) {
     for t in tasks {
         t.await.expect("task");
     }
-    assert!(peak.load(Ordering::SeqCst) <= 7, "peak {}", peak.load(Ordering::SeqCst));
+    assert!(
+        peak.load(Ordering::SeqCst) <= 7,
+        "peak {}",
+        peak.load(Ordering::SeqCst)
+    );
     let end = store.get_execution(e.id).await.expect("get");
     assert_eq!(end.status, ExecutionStatus::Completed);
     assert_eq!(end.counts.completed, 60);

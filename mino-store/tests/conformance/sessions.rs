@@ -58,7 +58,10 @@ pub async fn lifecycle(store: DynStore) {
     assert_eq!(done.extraction, Some(extraction));
     assert_eq!(done.usage, outcome.usage);
     assert_eq!(
-        done.log.iter().map(|l| l.message.as_str()).collect::<Vec<_>>(),
+        done.log
+            .iter()
+            .map(|l| l.message.as_str())
+            .collect::<Vec<_>>(),
         vec!["opened page", "price not found"],
         "log order is kept"
     );
@@ -102,7 +105,10 @@ pub async fn lifecycle(store: DynStore) {
         )
         .await
         .expect("fail");
-    assert_eq!(failed.error.as_ref().map(|e| e.kind), Some(ErrorKind::Timeout));
+    assert_eq!(
+        failed.error.as_ref().map(|e| e.kind),
+        Some(ErrorKind::Timeout)
+    );
 
     let list = store
         .list_sessions(job.id, PageRequest::first(1).expect("page"))
