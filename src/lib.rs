@@ -18,6 +18,4 @@ pub mod browsers {
 
 /// The HTTP API, WebSocket and dashboard.
 #[cfg(feature = "http")]
-pub mod http {
-    pub use mino_http::*;
-}
+pub use mino_http as http;
