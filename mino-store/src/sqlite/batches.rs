@@ -1,4 +1,4 @@
-//! Batches, and the bulk insert of their jobs.
+//! Batches (their jobs are stored by `job_insert`).
 
 use rusqlite::{Connection, OptionalExtension, Row};
 use tracing::debug;
