@@ -56,7 +56,7 @@ async fn a_csv_becomes_a_batch_with_invalid_rows_kept() {
         .await
         .expect("jobs")
         .data;
-    assert_eq!(jobs[0].site_url, "https://example.com");
+    assert_eq!(jobs[0].site_url, "https://example.com/");
     assert_eq!(
         jobs[0].inputs.get("Company").map(String::as_str),
         Some("Acme")
