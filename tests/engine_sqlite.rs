@@ -505,7 +505,13 @@ async fn concurrency_changes_are_obeyed_mid_run() {
 
     let job_runs = runs::job_runs(&h.platform, started.id).await;
     let sessions: Vec<_> = job_runs.iter().flat_map(|r| &r.sessions).collect();
-    assert_eq!(sessions.len(), 36);
+    // A loaded machine may make an attempt fail and retry; every job still succeeds once.
+    assert!(sessions.len() >= 36, "{} sessions", sessions.len());
+    let succeeded = sessions
+        .iter()
+        .filter(|s| s.status == mino::model::SessionStatus::Succeeded)
+        .count();
+    assert_eq!(succeeded, 36);
     // SQLite takes every timestamp inside its single write transaction: no slack needed.
     let mut most = [0usize; 3];
     for (start, running) in runs::running_at_starts(&sessions, chrono::Duration::zero()) {

@@ -268,6 +268,20 @@ async fn run_in_browser(
     let mut browser = match opened {
         Ok(Ok(browser)) => browser,
         Ok(Err(err)) => return (Err(Failure::Error(err)), None),
+        // When the job's own limit is the shorter one, the job ran out of time; otherwise
+        // the browser hangs.
+        Err(_) if deadline <= BROWSER_OP_TIMEOUT => {
+            return (
+                Err(Failure::Error(Error::new(
+                    ErrorKind::Timeout,
+                    format!(
+                        "the job took longer than its limit of {} s (opening the browser)",
+                        execution.job_timeout_secs
+                    ),
+                ))),
+                None,
+            )
+        }
         Err(_) => {
             return (
                 Err(Failure::Error(
