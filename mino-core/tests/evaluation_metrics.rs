@@ -219,6 +219,7 @@ fn trends_take_the_latest_snapshot_per_execution_or_version() {
                 jobs_passed: passed,
                 ..BatchMetrics::default()
             },
+            at_end: false,
             created_at: Utc::now(),
         };
     let snapshots = [

@@ -224,6 +224,7 @@ pub(crate) async fn run_attempt(ctx: &AttemptContext, claim: Claim, cancel: Canc
                     status: finished.execution.status,
                     at: Utc::now(),
                 });
+                super::on_execution_end(ctx.store.clone(), finished.execution);
             }
         }
         Err(err) if err.kind() == ErrorKind::Conflict => {

@@ -9,6 +9,7 @@
 mod attempt;
 mod backoff;
 mod config;
+mod ended;
 mod spec;
 mod throughput;
 mod worker;
@@ -20,6 +21,7 @@ use tokio_util::sync::CancellationToken;
 
 pub use backoff::Backoff;
 pub use config::{default_worker_id, WorkerConfig};
+pub(crate) use ended::on_execution_end;
 pub use throughput::Throughput;
 pub use worker::{Shutdown, WorkerHandle};
 

@@ -12,7 +12,7 @@ use tracing::{debug, info, warn};
 use super::attempt::{run_attempt, AttemptContext};
 use super::config::WorkerConfig;
 use crate::events::Event;
-use crate::model::{ExecutionStatus, JobId, JobStatus};
+use crate::model::{ExecutionId, ExecutionStatus, JobId, JobStatus};
 use crate::store::Reclaimed;
 
 /// How a worker stops.
@@ -268,6 +268,23 @@ async fn beat(ctx: &AttemptContext, running: &Running) {
     }
 }
 
+/// Announces the end of an execution that a reclaim ended.
+async fn end_if_ended(ctx: &AttemptContext, id: ExecutionId) {
+    match ctx.store.get_execution(id).await {
+        Ok(execution) if !execution.status.is_active() => {
+            ctx.events.publish(Event::ExecutionStatus {
+                execution_id: id,
+                batch_id: execution.batch_id,
+                status: execution.status,
+                at: chrono::Utc::now(),
+            });
+            super::on_execution_end(ctx.store.clone(), execution);
+        }
+        Ok(_) => {}
+        Err(err) => warn!(execution = %id, error = ?err, "reading an execution failed"),
+    }
+}
+
 /// Closes attempts of dead workers so their jobs run again.
 async fn reclaim_expired(ctx: &AttemptContext) {
     match ctx.store.reclaim_expired().await {
@@ -292,6 +309,11 @@ async fn reclaim_expired(ctx: &AttemptContext) {
                         error: session.error.as_ref().map(|e| e.message.clone()),
                         at: chrono::Utc::now(),
                     });
+                    // A reclaimed job that failed or was cancelled may have been its
+                    // execution's last open job.
+                    if job.status.is_terminal() {
+                        end_if_ended(ctx, execution_id).await;
+                    }
                 }
             }
         }

@@ -11,5 +11,5 @@ mod trend;
 
 pub use columns::{metrics_of, AccuracyTally};
 pub use cost::{CostMetrics, CostTally, ExecutionCost};
-pub use store::{batch_metrics, batch_report, MetricsReport};
+pub use store::{batch_metrics, batch_report, snapshot_execution_end, MetricsReport};
 pub use trend::{trend_from_snapshots, Trend, TrendBy, TrendKey, TrendPoint};

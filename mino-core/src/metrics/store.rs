@@ -6,8 +6,10 @@ use tracing::debug;
 
 use super::columns::AccuracyTally;
 use super::cost::{CostMetrics, CostTally};
-use crate::error::Result;
-use crate::model::{BatchMetrics, Job, JobFilter, JobId, Session};
+use crate::error::{Error, Result};
+use crate::model::{
+    BatchMetrics, Execution, Job, JobFilter, JobId, MetricsSnapshot, NewSnapshot, Session,
+};
 use crate::store::{Cursor, PageRequest, Store, MAX_PAGE_LIMIT};
 
 /// Jobs whose sessions are fetched at the same time.
@@ -89,4 +91,39 @@ async fn job_sessions(store: &dyn Store, job: JobId) -> Result<Vec<Session>> {
             None => return Ok(all),
         }
     }
+}
+
+/// Takes the snapshot of an ended execution: the metrics of the jobs it ran, with its
+/// instruction version, marked `at_end`.
+///
+/// Stores keep one end snapshot per execution, so every process that sees the end may call
+/// this; the first call stores it and later calls return it. An execution still active is a
+/// conflict.
+pub async fn snapshot_execution_end(
+    store: &dyn Store,
+    execution: &Execution,
+) -> Result<MetricsSnapshot> {
+    if execution.status.is_active() {
+        return Err(Error::conflict(format!(
+            "execution {} is {}: its end snapshot is taken when it ends",
+            execution.id,
+            execution.status.as_str()
+        ))
+        .with_context("execution_id", execution.id.to_string()));
+    }
+    let filter = JobFilter {
+        batch_id: Some(execution.batch_id),
+        execution_id: Some(execution.id),
+        ..JobFilter::default()
+    };
+    let report = batch_report(store, &filter).await?;
+    store
+        .create_snapshot(NewSnapshot {
+            batch_id: execution.batch_id,
+            execution_id: Some(execution.id),
+            instruction_version: Some(execution.instruction_version),
+            metrics: report.metrics,
+            at_end: true,
+        })
+        .await
 }

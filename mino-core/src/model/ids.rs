@@ -110,3 +110,7 @@ mod tests {
         assert_eq!(err, Some(crate::ErrorKind::Validation));
     }
 }
+define_id!(
+    /// Identifies one recorded ground-truth change.
+    ChangeId, "change"
+);

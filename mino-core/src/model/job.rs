@@ -210,6 +210,10 @@ pub struct JobUpdate {
     /// New status; only `pending` (reset) and `cancelled` may be set by hand.
     #[serde(default)]
     pub status: Option<JobStatus>,
+    /// Who makes the change, recorded with every ground-truth change it causes (the audit
+    /// trail); [`UNKNOWN_ACTOR`](super::UNKNOWN_ACTOR) when `None`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub changed_by: Option<String>,
 }
 
 impl JobUpdate {

@@ -57,6 +57,9 @@ pub struct MetricsSnapshot {
     pub instruction_version: Option<u32>,
     /// The metrics.
     pub metrics: BatchMetrics,
+    /// Whether the engine took it when its execution ended (at most one per execution).
+    #[serde(default)]
+    pub at_end: bool,
     /// When it was taken.
     pub created_at: DateTime<Utc>,
 }
@@ -72,4 +75,8 @@ pub struct NewSnapshot {
     pub instruction_version: Option<u32>,
     /// The metrics.
     pub metrics: BatchMetrics,
+    /// Taken when the execution ended. A store keeps one such snapshot per execution:
+    /// storing another returns the one already stored.
+    #[serde(default)]
+    pub at_end: bool,
 }

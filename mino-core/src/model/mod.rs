@@ -3,6 +3,7 @@
 mod artifact;
 mod batch;
 mod execution;
+mod ground_truth;
 mod ids;
 mod job;
 mod metrics;
@@ -15,7 +16,12 @@ pub use execution::{
     validate_concurrency, Execution, ExecutionMode, ExecutionStatus, ExecutionUpdate, JobSelection,
     NewExecution,
 };
-pub use ids::{ArtifactId, BatchId, ExecutionId, JobId, ProjectId, SessionId, SnapshotId};
+pub use ground_truth::{
+    merge_ground_truth, FieldChange, GroundTruthChange, GroundTruthChangeFilter, UNKNOWN_ACTOR,
+};
+pub use ids::{
+    ArtifactId, BatchId, ChangeId, ExecutionId, JobId, ProjectId, SessionId, SnapshotId,
+};
 pub use job::{
     Accuracy, Evaluation, Extraction, FieldEvaluation, Job, JobFilter, JobStatus, JobUpdate,
     NewJob, StatusCounts,

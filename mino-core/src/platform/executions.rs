@@ -327,6 +327,8 @@ impl Platform {
             )
             .await?;
         self.publish_status(&execution);
+        // Stopping an execution with nothing running ends it at once.
+        crate::engine::on_execution_end(self.inner.store.clone(), execution.clone());
         Ok(execution)
     }
 

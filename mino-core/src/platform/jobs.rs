@@ -136,7 +136,7 @@ impl Platform {
     }
 
     /// Scores the given jobs of a project again.
-    async fn rescore(&self, ids: &[JobId], project: ProjectId) -> Result<()> {
+    pub(super) async fn rescore(&self, ids: &[JobId], project: ProjectId) -> Result<()> {
         let project = self.inner.store.get_project(project).await?;
         reevaluate_jobs(self.inner.store.as_ref(), &project, ids).await?;
         Ok(())

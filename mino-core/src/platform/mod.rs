@@ -6,17 +6,21 @@
 //! operation of MINO: projects and instruction versions, batches from CSV, executions, jobs,
 //! ground truth, metrics and exports. Front ends only convert to and from their wire formats.
 
+mod analytics;
 mod batches;
 mod builder;
 mod executions;
+mod ground_truth;
 mod jobs;
 mod projects;
 mod stats;
 
 use std::sync::{Arc, Mutex};
 
+pub use analytics::BatchDashboard;
 pub use builder::PlatformBuilder;
 pub use executions::{RunScope, StartExecution};
+pub use ground_truth::{BulkEditGroundTruth, BulkSetGroundTruth, GroundTruthResult};
 pub use jobs::JobDetail;
 
 use crate::agent::AgentRegistry;

@@ -164,6 +164,23 @@ pub trait Store: Send + Sync + Debug + 'static {
     /// Applies one update to up to [`BULK_UPDATE_MAX`] jobs; returns how many existed.
     async fn bulk_update_jobs(&self, ids: &[JobId], update: JobUpdate) -> Result<u64>;
 
+    /// Applies a different update to each of up to [`BULK_UPDATE_MAX`] jobs, atomically (a
+    /// job named twice gets both updates, in order); returns how many distinct jobs existed.
+    /// The rules of [`update_job`](Store::update_job) apply to each; one conflict or
+    /// invalid update leaves every job as it was.
+    async fn update_jobs_each(&self, updates: Vec<(JobId, JobUpdate)>) -> Result<u64>;
+
+    /// Lists recorded ground-truth changes matching a filter, oldest first.
+    ///
+    /// Every update that changes a job's ground truth (single, bulk, or per job) records one
+    /// [`GroundTruthChange`] per field whose value changed, in the same transaction, with the
+    /// update's `changed_by`. Changes stay when their job is deleted and go with its batch.
+    async fn list_ground_truth_changes(
+        &self,
+        filter: &GroundTruthChangeFilter,
+        page: PageRequest,
+    ) -> Result<Page<GroundTruthChange>>;
+
     /// Resets up to [`BULK_RERUN_MAX`] jobs to `pending` (attempts and last error cleared, the
     /// last extraction kept until a new one replaces it); returns how many were reset.
     /// Invalid jobs are left as they are. Queued or running jobs are a conflict.

@@ -218,6 +218,18 @@ impl Store for MemoryStore {
         unsupported("bulk_update_jobs")
     }
 
+    async fn update_jobs_each(&self, _updates: Vec<(JobId, JobUpdate)>) -> Result<u64> {
+        unsupported("update_jobs_each")
+    }
+
+    async fn list_ground_truth_changes(
+        &self,
+        _filter: &GroundTruthChangeFilter,
+        _page: PageRequest,
+    ) -> Result<Page<GroundTruthChange>> {
+        unsupported("list_ground_truth_changes")
+    }
+
     async fn bulk_rerun_jobs(&self, _ids: &[JobId]) -> Result<u64> {
         unsupported("bulk_rerun_jobs")
     }

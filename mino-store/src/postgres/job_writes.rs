@@ -3,7 +3,10 @@
 use std::collections::HashMap;
 
 use indexmap::IndexMap;
-use mino_core::model::{Evaluation, Job, JobId, JobStatus, JobUpdate};
+use mino_core::model::{
+    merge_ground_truth, ChangeId, Evaluation, FieldChange, Job, JobId, JobStatus, JobUpdate,
+    UNKNOWN_ACTOR,
+};
 use mino_core::store::{check_bulk, BULK_DELETE_MAX, BULK_RERUN_MAX, BULK_UPDATE_MAX};
 use mino_core::{Error, Result};
 use sqlx::types::Json;
@@ -31,8 +34,10 @@ pub(crate) async fn update(pool: &PgPool, id: JobId, update: JobUpdate) -> Resul
         ))
         .with_context("job_id", id.to_string()));
     }
-    apply_update(&mut job, &update);
+    let changes = apply_update(&mut job, &update);
     write_jobs(&mut tx, std::slice::from_ref(&job)).await?;
+    let trail = ChangeTrail::of(&job, changes, &update);
+    trail.write(&mut tx).await?;
     let job = super::jobs::get(&mut *tx, id).await?;
     tx.commit().await.db()?;
     Ok(job)
@@ -46,10 +51,40 @@ pub(crate) async fn bulk_update(pool: &PgPool, ids: &[JobId], update: JobUpdate)
     if update.status.is_some() {
         refuse_active(&jobs, "update the status of")?;
     }
+    let mut trail = ChangeTrail::default();
     for job in &mut jobs {
-        apply_update(job, &update);
+        let changes = apply_update(job, &update);
+        trail.extend(ChangeTrail::of(job, changes, &update));
     }
     write_jobs(&mut tx, &jobs).await?;
+    trail.write(&mut tx).await?;
+    tx.commit().await.db()?;
+    Ok(jobs.len() as u64)
+}
+
+pub(crate) async fn update_each(pool: &PgPool, updates: Vec<(JobId, JobUpdate)>) -> Result<u64> {
+    check_bulk("bulk update", updates.len(), BULK_UPDATE_MAX)?;
+    for (_, update) in &updates {
+        update.validate()?;
+    }
+    let ids: Vec<JobId> = updates.iter().map(|(id, _)| *id).collect();
+    let mut tx = pool.begin().await.db()?;
+    let mut jobs = lock_jobs(&mut tx, &uuids(&ids)).await?;
+    let position: HashMap<Uuid, usize> = jobs.iter().enumerate().map(|(i, j)| (j.id, i)).collect();
+    let mut trail = ChangeTrail::default();
+    for (id, update) in &updates {
+        let Some(&i) = position.get(&id.0) else {
+            continue;
+        };
+        let job = &mut jobs[i];
+        if update.status.is_some() {
+            refuse_active(std::slice::from_ref(job), "update the status of")?;
+        }
+        let changes = apply_update(job, update);
+        trail.extend(ChangeTrail::of(job, changes, update));
+    }
+    write_jobs(&mut tx, &jobs).await?;
+    trail.write(&mut tx).await?;
     tx.commit().await.db()?;
     Ok(jobs.len() as u64)
 }
@@ -129,6 +164,7 @@ pub(crate) async fn save_evaluations(
 #[derive(Debug, Clone, PartialEq)]
 struct EditableJob {
     id: Uuid,
+    batch_id: Uuid,
     status: JobStatus,
     site_url: String,
     inputs: IndexMap<String, String>,
@@ -138,9 +174,9 @@ struct EditableJob {
     last_error: Option<String>,
 }
 
-/// Applies `update` as the `Store::update_job` docs say. The caller has already refused a
-/// status change on a queued or running job.
-fn apply_update(job: &mut EditableJob, update: &JobUpdate) {
+/// Applies `update` as the `Store::update_job` docs say and returns the ground-truth fields
+/// it changed. The caller has already refused a status change on a queued or running job.
+fn apply_update(job: &mut EditableJob, update: &JobUpdate) -> Vec<FieldChange> {
     if let Some(url) = &update.site_url {
         job.site_url = url.trim().to_owned();
         // `JobUpdate::validate` guarantees a non-empty URL, which makes an invalid row
@@ -155,15 +191,10 @@ fn apply_update(job: &mut EditableJob, update: &JobUpdate) {
             job.inputs.insert(key.clone(), value.clone());
         }
     }
-    if let Some(ground_truth) = &update.ground_truth {
-        for (field, value) in ground_truth {
-            if value.trim().is_empty() {
-                job.ground_truth.shift_remove(field);
-            } else {
-                job.ground_truth.insert(field.clone(), value.clone());
-            }
-        }
-    }
+    let changes = match &update.ground_truth {
+        Some(values) => merge_ground_truth(&mut job.ground_truth, values),
+        None => Vec::new(),
+    };
     // An invalid job keeps its status until it gets a usable URL, as in a bulk rerun.
     if let Some(status) = update.status {
         if job.status != JobStatus::Invalid {
@@ -174,11 +205,75 @@ fn apply_update(job: &mut EditableJob, update: &JobUpdate) {
             }
         }
     }
+    changes
+}
+
+/// Ground-truth changes to record, as columns for one `UNNEST` insert.
+#[derive(Debug, Default)]
+struct ChangeTrail {
+    ids: Vec<Uuid>,
+    jobs: Vec<Uuid>,
+    batches: Vec<Uuid>,
+    fields: Vec<String>,
+    old_values: Vec<Option<String>>,
+    new_values: Vec<Option<String>>,
+    changed_by: Vec<String>,
+}
+
+impl ChangeTrail {
+    fn of(job: &EditableJob, changes: Vec<FieldChange>, update: &JobUpdate) -> Self {
+        let by = update.changed_by.as_deref().unwrap_or(UNKNOWN_ACTOR);
+        let mut trail = Self::default();
+        for change in changes {
+            trail.ids.push(ChangeId::new().0);
+            trail.jobs.push(job.id);
+            trail.batches.push(job.batch_id);
+            trail.fields.push(change.field);
+            trail.old_values.push(change.old_value);
+            trail.new_values.push(change.new_value);
+            trail.changed_by.push(by.to_owned());
+        }
+        trail
+    }
+
+    fn extend(&mut self, other: Self) {
+        self.ids.extend(other.ids);
+        self.jobs.extend(other.jobs);
+        self.batches.extend(other.batches);
+        self.fields.extend(other.fields);
+        self.old_values.extend(other.old_values);
+        self.new_values.extend(other.new_values);
+        self.changed_by.extend(other.changed_by);
+    }
+
+    async fn write(self, conn: &mut PgConnection) -> Result<()> {
+        if self.ids.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(
+            "INSERT INTO ground_truth_changes \
+             (id, job_id, batch_id, field, old_value, new_value, changed_by) \
+             SELECT * FROM UNNEST($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], \
+                                  $6::text[], $7::text[])",
+        )
+        .bind(self.ids)
+        .bind(self.jobs)
+        .bind(self.batches)
+        .bind(self.fields)
+        .bind(self.old_values)
+        .bind(self.new_values)
+        .bind(self.changed_by)
+        .execute(conn)
+        .await
+        .db()?;
+        Ok(())
+    }
 }
 
 #[derive(sqlx::FromRow)]
 struct EditableRow {
     id: Uuid,
+    batch_id: Uuid,
     status: String,
     site_url: String,
     inputs: Json<Pairs<String>>,
@@ -192,8 +287,8 @@ struct EditableRow {
 /// concurrent bulk operations from deadlocking).
 async fn lock_jobs(conn: &mut PgConnection, ids: &[Uuid]) -> Result<Vec<EditableJob>> {
     let rows: Vec<EditableRow> = sqlx::query_as(
-        "SELECT id, status, site_url, inputs, ground_truth, invalid_reason, attempts, \
-         last_error FROM jobs WHERE id = ANY($1) ORDER BY id FOR UPDATE",
+        "SELECT id, batch_id, status, site_url, inputs, ground_truth, invalid_reason, \
+         attempts, last_error FROM jobs WHERE id = ANY($1) ORDER BY id FOR UPDATE",
     )
     .bind(ids)
     .fetch_all(conn)
@@ -203,6 +298,7 @@ async fn lock_jobs(conn: &mut PgConnection, ids: &[Uuid]) -> Result<Vec<Editable
         .map(|row| {
             Ok(EditableJob {
                 id: row.id,
+                batch_id: row.batch_id,
                 status: parse_stored(&row.status, "job status", JobStatus::parse)?,
                 site_url: row.site_url,
                 inputs: row.inputs.0 .0,
@@ -293,6 +389,7 @@ mod tests {
         ground_truth.insert("name".to_owned(), "Acme".to_owned());
         EditableJob {
             id: Uuid::nil(),
+            batch_id: Uuid::nil(),
             status,
             site_url: String::new(),
             inputs: IndexMap::new(),

@@ -21,6 +21,7 @@ mod copy;
 mod error;
 mod events;
 mod executions;
+mod ground_truth;
 mod job_writes;
 mod jobs;
 mod migrate;

@@ -11,8 +11,8 @@ use mino_core::store::{
 use mino_core::Result;
 
 use super::{
-    artifacts, batches, executions, job_writes, jobs, projects, queue, sessions, snapshots,
-    PostgresStore,
+    artifacts, batches, executions, ground_truth, job_writes, jobs, projects, queue, sessions,
+    snapshots, PostgresStore,
 };
 
 #[async_trait]
@@ -99,6 +99,18 @@ impl Store for PostgresStore {
 
     async fn bulk_update_jobs(&self, ids: &[JobId], update: JobUpdate) -> Result<u64> {
         job_writes::bulk_update(&self.pool, ids, update).await
+    }
+
+    async fn update_jobs_each(&self, updates: Vec<(JobId, JobUpdate)>) -> Result<u64> {
+        job_writes::update_each(&self.pool, updates).await
+    }
+
+    async fn list_ground_truth_changes(
+        &self,
+        filter: &GroundTruthChangeFilter,
+        page: PageRequest,
+    ) -> Result<Page<GroundTruthChange>> {
+        ground_truth::list(&self.pool, filter, page).await
     }
 
     async fn bulk_rerun_jobs(&self, ids: &[JobId]) -> Result<u64> {

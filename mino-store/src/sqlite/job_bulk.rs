@@ -64,6 +64,27 @@ pub(crate) fn update(conn: &Connection, ids: &[JobId], update: &JobUpdate) -> Re
     Ok(updated)
 }
 
+/// Applies each update to its job; returns how many distinct jobs existed.
+pub(crate) fn update_each(conn: &Connection, updates: &[(JobId, JobUpdate)]) -> Result<u64> {
+    check_bulk("bulk update", updates.len(), BULK_UPDATE_MAX)?;
+    for (_, update) in updates {
+        update.validate()?;
+    }
+    let with_status: Vec<JobId> = updates
+        .iter()
+        .filter(|(_, u)| u.status.is_some())
+        .map(|(id, _)| *id)
+        .collect();
+    ensure_none_active(conn, &distinct(&with_status))?;
+    let mut existed = HashSet::new();
+    for (id, update) in updates {
+        if apply_update(conn, *id, update)? {
+            existed.insert(*id);
+        }
+    }
+    Ok(existed.len() as u64)
+}
+
 /// Resets jobs to pending (attempts, last error and lease cleared; extraction and evaluation
 /// kept; invalid jobs untouched); returns how many were reset.
 pub(crate) fn rerun(conn: &Connection, ids: &[JobId]) -> Result<u64> {

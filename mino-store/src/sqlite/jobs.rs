@@ -4,12 +4,14 @@ use indexmap::IndexMap;
 use rusqlite::{Connection, OptionalExtension, Row};
 
 use super::error::SqlResultExt;
+use super::ground_truth;
 use super::row::{
     enum_at, json, json_at, micros, now, opt_enum_at, opt_json_at, opt_uuid_at, time_at, u32_at,
     u64_at, uuid_at,
 };
 use mino_core::model::{
-    Accuracy, BatchId, ExecutionId, Job, JobId, JobStatus, JobUpdate, ProjectId, StatusCounts,
+    merge_ground_truth, Accuracy, BatchId, ExecutionId, Job, JobId, JobStatus, JobUpdate,
+    ProjectId, StatusCounts,
 };
 use mino_core::{Error, Result};
 
@@ -118,6 +120,7 @@ pub(crate) fn update(conn: &Connection, id: JobId, update: JobUpdate) -> Result<
 pub(crate) fn apply_update(conn: &Connection, id: JobId, update: &JobUpdate) -> Result<bool> {
     type Current = (
         i64,
+        BatchId,
         String,
         String,
         IndexMap<String, String>,
@@ -125,22 +128,24 @@ pub(crate) fn apply_update(conn: &Connection, id: JobId, update: &JobUpdate) -> 
     );
     let current: Option<Current> = conn
         .prepare_cached(
-            "SELECT seq, status, site_url, inputs, ground_truth FROM jobs WHERE id = ?1",
+            "SELECT seq, batch_id, status, site_url, inputs, ground_truth FROM jobs \
+             WHERE id = ?1",
         )
         .and_then(|mut stmt| {
             stmt.query_row([id.0.as_bytes()], |r| {
                 Ok((
                     r.get(0)?,
-                    r.get(1)?,
+                    BatchId(uuid_at(r, 1)?),
                     r.get(2)?,
-                    json_at(r, 3)?,
+                    r.get(3)?,
                     json_at(r, 4)?,
+                    json_at(r, 5)?,
                 ))
             })
             .optional()
         })
         .db("read a job for update")?;
-    let Some((seq, status, site_url, mut inputs, mut truth)) = current else {
+    let Some((seq, batch, status, site_url, mut inputs, mut truth)) = current else {
         return Ok(false);
     };
     let old_status = JobStatus::parse(&status)?;
@@ -168,13 +173,8 @@ pub(crate) fn apply_update(conn: &Connection, id: JobId, update: &JobUpdate) -> 
         }
     }
     if let Some(values) = &update.ground_truth {
-        for (key, value) in values {
-            if value.trim().is_empty() {
-                truth.shift_remove(key);
-            } else {
-                truth.insert(key.clone(), value.clone());
-            }
-        }
+        let changes = merge_ground_truth(&mut truth, values);
+        ground_truth::record(conn, id, batch, &changes, update.changed_by.as_deref())?;
     }
     let mut reset = false;
     if let Some(new_status) = update.status {

@@ -17,6 +17,7 @@ mod conn;
 mod error;
 mod executions;
 mod filter;
+mod ground_truth;
 mod ids;
 mod job_bulk;
 mod job_insert;

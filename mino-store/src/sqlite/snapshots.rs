@@ -9,7 +9,8 @@ use mino_core::model::{BatchId, ExecutionId, MetricsSnapshot, NewSnapshot, Snaps
 use mino_core::store::{Page, PageRequest};
 use mino_core::{Error, Result};
 
-const COLUMNS: &str = "id, batch_id, execution_id, instruction_version, metrics, created_at";
+const COLUMNS: &str =
+    "id, batch_id, execution_id, instruction_version, metrics, at_end, created_at";
 
 fn from_row(row: &Row<'_>) -> rusqlite::Result<MetricsSnapshot> {
     Ok(MetricsSnapshot {
@@ -18,13 +19,21 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<MetricsSnapshot> {
         execution_id: opt_uuid_at(row, 2)?.map(ExecutionId),
         instruction_version: opt_u32_at(row, 3)?,
         metrics: json_at(row, 4)?,
-        created_at: time_at(row, 5)?,
+        at_end: row.get(5)?,
+        created_at: time_at(row, 6)?,
     })
 }
 
-/// Stores a snapshot of an existing batch (and of one of its executions, when given).
+/// Stores a snapshot of an existing batch (and of one of its executions, when given); an
+/// execution's end snapshot is stored once, later ones return it.
 pub(crate) fn create(conn: &Connection, new: NewSnapshot) -> Result<MetricsSnapshot> {
     batches::get(conn, new.batch_id)?;
+    if new.at_end && new.execution_id.is_none() {
+        return Err(
+            Error::validation("an end-of-execution snapshot needs its execution")
+                .with_context("field", "execution_id"),
+        );
+    }
     if let Some(execution) = new.execution_id {
         let batch: Option<[u8; 16]> = conn
             .prepare_cached("SELECT batch_id FROM executions WHERE id = ?1")
@@ -45,17 +54,33 @@ pub(crate) fn create(conn: &Connection, new: NewSnapshot) -> Result<MetricsSnaps
             Some(_) => {}
         }
     }
+    if let (true, Some(execution)) = (new.at_end, new.execution_id) {
+        let existing = conn
+            .prepare_cached(&format!(
+                "SELECT {COLUMNS} FROM metrics_snapshots WHERE execution_id = ?1 AND at_end = 1"
+            ))
+            .and_then(|mut stmt| {
+                rusqlite::OptionalExtension::optional(
+                    stmt.query_row([execution.0.as_bytes()], from_row),
+                )
+            })
+            .db("look up an end-of-execution snapshot")?;
+        if let Some(existing) = existing {
+            return Ok(existing);
+        }
+    }
     let snapshot = MetricsSnapshot {
         id: SnapshotId::new(),
         batch_id: new.batch_id,
         execution_id: new.execution_id,
         instruction_version: new.instruction_version,
         metrics: new.metrics,
+        at_end: new.at_end,
         created_at: now(),
     };
     let metrics = json(&snapshot.metrics)?;
     conn.prepare_cached(&format!(
-        "INSERT INTO metrics_snapshots ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"
+        "INSERT INTO metrics_snapshots ({COLUMNS}) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"
     ))
     .and_then(|mut stmt| {
         stmt.execute(rusqlite::params![
@@ -64,6 +89,7 @@ pub(crate) fn create(conn: &Connection, new: NewSnapshot) -> Result<MetricsSnaps
             snapshot.execution_id.map(|e| e.0.as_bytes().to_vec()),
             snapshot.instruction_version,
             metrics,
+            snapshot.at_end,
             micros(snapshot.created_at),
         ])
     })

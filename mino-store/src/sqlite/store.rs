@@ -6,8 +6,8 @@ use std::time::Duration;
 use async_trait::async_trait;
 
 use super::{
-    artifacts, attempts, batches, executions, job_bulk, job_query, jobs, projects, queue,
-    selection, sessions, snapshots, SqliteStore,
+    artifacts, attempts, batches, executions, ground_truth, job_bulk, job_query, jobs, projects,
+    queue, selection, sessions, snapshots, SqliteStore,
 };
 use mino_core::model::*;
 use mino_core::store::{
@@ -140,6 +140,23 @@ impl Store for SqliteStore {
         let ids = ids.to_vec();
         self.conns
             .write(move |tx| job_bulk::update(tx, &ids, &update))
+            .await
+    }
+
+    async fn update_jobs_each(&self, updates: Vec<(JobId, JobUpdate)>) -> Result<u64> {
+        self.conns
+            .write(move |tx| job_bulk::update_each(tx, &updates))
+            .await
+    }
+
+    async fn list_ground_truth_changes(
+        &self,
+        filter: &GroundTruthChangeFilter,
+        page: PageRequest,
+    ) -> Result<Page<GroundTruthChange>> {
+        let filter = filter.clone();
+        self.conns
+            .read(move |tx| ground_truth::list(tx, &filter, &page))
             .await
     }
 

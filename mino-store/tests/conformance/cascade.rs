@@ -44,6 +44,7 @@ async fn world(store: &DynStore, project: &Project) -> World {
             execution_id: Some(execution.id),
             instruction_version: Some(1),
             metrics: BatchMetrics::default(),
+            at_end: false,
         })
         .await
         .expect("snapshot");

@@ -13,6 +13,7 @@ mod cascade;
 mod concurrency;
 mod executions;
 mod fixtures;
+mod ground_truth;
 mod jobs;
 mod paging;
 mod projects;
@@ -116,6 +117,9 @@ store_tests!(
     executions::update_and_list,
     sessions::lifecycle,
     snapshots::roundtrip_and_order,
+    snapshots::an_execution_has_one_end_snapshot,
+    ground_truth::every_change_is_recorded_once_with_its_author,
+    ground_truth::update_each_is_all_or_nothing,
     artifacts::roundtrip,
     cascade::project_delete_removes_everything,
     cascade::batch_and_job_delete,

@@ -138,6 +138,7 @@ async fn sessions_artifacts_and_snapshots_round_trip() {
                 pass_rate: Some(0.5),
                 ..Default::default()
             },
+            at_end: false,
         })
         .await
         .expect("stored");

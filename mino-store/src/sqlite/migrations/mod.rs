@@ -34,6 +34,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "job_search",
         sql: include_str!("0002_job_search.sql"),
     },
+    Migration {
+        version: 3,
+        name: "audit_and_end_snapshots",
+        sql: include_str!("0003_audit_and_end_snapshots.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.
