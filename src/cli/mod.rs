@@ -2,6 +2,8 @@
 
 mod migrate;
 mod run;
+#[cfg(feature = "http")]
+mod serve;
 mod worker;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
@@ -50,6 +52,9 @@ pub enum Command {
     Run(run::RunArgs),
     /// Run only the engine: claim and run jobs of every running execution in the database.
     Worker(worker::WorkerArgs),
+    /// Serve the HTTP API, live updates and the dashboard (with a worker unless --no-worker).
+    #[cfg(feature = "http")]
+    Serve(serve::ServeArgs),
 }
 
 /// Sets up `tracing` from `RUST_LOG`. By default long-running commands log MINO's progress
@@ -57,7 +62,7 @@ pub enum Command {
 pub fn init_tracing(global: &GlobalArgs, command: &Command) {
     let default = match command {
         Command::Run(_) => "warn",
-        _ => "warn,mino=info,mino_core=info,mino_store=info,mino_browser=info",
+        _ => "warn,mino=info,mino_core=info,mino_store=info,mino_browser=info,mino_http=info",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
@@ -76,5 +81,7 @@ pub async fn run(cli: Cli) -> anyhow::Result<()> {
         Command::Migrate => migrate::run(&cli.global).await,
         Command::Run(args) => run::run(&cli.global, args).await,
         Command::Worker(args) => worker::run(&cli.global, args).await,
+        #[cfg(feature = "http")]
+        Command::Serve(args) => serve::run(&cli.global, args).await,
     }
 }
