@@ -165,7 +165,7 @@ fn safe_name(name: &str) -> String {
 }
 
 /// A `Write` that sends full chunks through a bounded channel, blocking while it is full.
-/// Only for use on a blocking thread.
+/// Only for use on a blocking thread (never on a runtime worker).
 struct ChannelWriter {
     buffer: Vec<u8>,
     tx: mpsc::Sender<io::Result<Bytes>>,
@@ -187,8 +187,10 @@ impl ChannelWriter {
             &mut self.buffer,
             Vec::with_capacity(CHUNK),
         ));
-        self.tx
-            .blocking_send(Ok(chunk))
+        // The export runs inside `Handle::block_on` on a blocking thread, where tokio's own
+        // `blocking_send` refuses to run; waiting on the send future with the futures
+        // executor blocks only this thread, which is what a blocking thread is for.
+        futures::executor::block_on(self.tx.send(Ok(chunk)))
             .map_err(|_| io::Error::new(io::ErrorKind::BrokenPipe, "the client went away"))
     }
 }

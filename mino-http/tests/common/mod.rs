@@ -1,0 +1,310 @@
+//! A real MINO server for the tests: the router on a random 127.0.0.1 port over a real
+//! SQLite file or a throw-away Postgres schema, a fixture shop served by the test, and small
+//! HTTP helpers.
+
+#![allow(dead_code)] // each test binary uses a different part
+
+pub mod fixture;
+
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use indexmap::IndexMap;
+use mino_core::agent::AgentRegistry;
+use mino_core::engine::{Backoff, WorkerConfig};
+use mino_core::model::{AgentConfig, FieldType, NewProject, OutputField};
+use mino_core::platform::Platform;
+use mino_http::HttpConfig;
+use reqwest::header::HeaderMap;
+use reqwest::{Method, StatusCode};
+use serde_json::Value;
+use tempfile::TempDir;
+use tokio::task::JoinHandle;
+
+/// Whether the tests run under CI: then a missing service fails instead of skipping.
+pub fn in_ci() -> bool {
+    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
+}
+
+/// Logs to the test output, filtered by `RUST_LOG`.
+pub fn init_tracing() {
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
+        .with_test_writer()
+        .try_init();
+}
+
+/// Whether a test whose service is missing may run: under CI it fails instead.
+pub fn require(what: &str, available: Result<(), String>) -> bool {
+    init_tracing();
+    match available {
+        Ok(()) => true,
+        Err(why) if in_ci() => panic!("{what} is required when CI is set: {why}"),
+        Err(why) => {
+            eprintln!("skipping: {what} is not available ({why}); set CI=true to fail instead");
+            false
+        }
+    }
+}
+
+/// Whether Chromium can be launched.
+pub fn require_chromium() -> bool {
+    let found = mino_browser::chrome::find_chromium()
+        .map(|_| ())
+        .ok_or_else(|| "no chromium binary on PATH or in MINO_CHROME".to_owned());
+    require("Chromium", found)
+}
+
+/// The Postgres server of the tests.
+pub fn postgres_url() -> String {
+    std::env::var("MINO_TEST_DATABASE_URL")
+        .ok()
+        .filter(|u| !u.trim().is_empty())
+        .unwrap_or_else(|| "postgres://postgres:postgres@127.0.0.1:5432/test".to_owned())
+}
+
+/// Where a test server keeps its data.
+pub enum Backend {
+    /// A SQLite file in a temporary directory.
+    Sqlite,
+    /// A fresh schema on the test Postgres server.
+    Postgres,
+}
+
+/// A platform over a real store, with a worker when asked.
+pub struct TestPlatform {
+    pub platform: Platform,
+    pub database: String,
+    _dir: Option<TempDir>,
+    schema: Option<mino_store::postgres::PostgresStore>,
+}
+
+impl TestPlatform {
+    /// `None` (after saying why) when the backend's service is missing outside CI.
+    pub async fn open(backend: Backend, worker: bool) -> Option<Self> {
+        let (database, dir, schema) = match backend {
+            Backend::Sqlite => {
+                let dir = tempfile::tempdir().expect("a temporary directory");
+                let url = format!("sqlite:{}", dir.path().join("mino.db").display());
+                (url, Some(dir), None)
+            }
+            Backend::Postgres => {
+                let base = postgres_url();
+                let name = format!("mino_http_{}", uuid::Uuid::now_v7().simple());
+                let separator = if base.contains('?') { '&' } else { '?' };
+                let url = format!("{base}{separator}schema={name}");
+                let config = mino_store::postgres::PostgresConfig::from_url(&url)
+                    .expect("the test database URL is valid");
+                let store = mino_store::postgres::PostgresStore::connect(config).await;
+                let available = match &store {
+                    Ok(_) => Ok(()),
+                    Err(err) => Err(format!("cannot open {base}: {err}")),
+                };
+                if !require("Postgres", available) {
+                    return None;
+                }
+                (url, None, store.ok())
+            }
+        };
+        let platform = platform_on(&database, worker).await;
+        Some(TestPlatform {
+            platform,
+            database,
+            _dir: dir,
+            schema,
+        })
+    }
+
+    /// Stops the worker and drops a Postgres schema.
+    pub async fn finish(self) {
+        self.platform
+            .stop_worker(mino_core::engine::Shutdown::HandBack)
+            .await;
+        if let Some(store) = self.schema {
+            if let Err(err) = store.drop_schema().await {
+                eprintln!("could not drop the test schema: {err}");
+            }
+        }
+    }
+}
+
+/// A second platform on the same database (another "process": its own worker and events).
+pub async fn platform_on(database: &str, worker: bool) -> Platform {
+    let (store, events) = mino_store::open_with_events(database)
+        .await
+        .expect("the store opens");
+    let driver = mino_browser::driver_from_spec("chromium").expect("a chromium driver");
+    let mut agents = AgentRegistry::default();
+    mino_browser::register_agents(&mut agents);
+    let platform = Platform::builder()
+        .store(store)
+        .driver(driver)
+        .agents(agents)
+        .events(events)
+        .worker(WorkerConfig {
+            backoff: Backoff {
+                base: Duration::from_millis(100),
+                max: Duration::from_millis(400),
+            },
+            max_in_flight: 8,
+            ..WorkerConfig::default()
+        })
+        .build()
+        .expect("the platform is built");
+    if worker {
+        platform.start_worker().expect("the worker starts");
+    }
+    platform
+}
+
+/// The router serving on a random local port.
+pub struct TestServer {
+    pub base: String,
+    pub client: reqwest::Client,
+    pub test: TestPlatform,
+    task: JoinHandle<()>,
+}
+
+impl TestServer {
+    /// A server over `backend` with `config`; `None` when the backend is missing outside CI.
+    pub async fn start(backend: Backend, worker: bool, config: HttpConfig) -> Option<Self> {
+        let test = TestPlatform::open(backend, worker).await?;
+        Some(Self::serve(test, config).await)
+    }
+
+    /// Serves the router over an opened platform.
+    pub async fn serve(test: TestPlatform, config: HttpConfig) -> Self {
+        let app = mino_http::router_with(test.platform.clone(), config);
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("a local port");
+        let addr = listener.local_addr().expect("the local address");
+        let task = tokio::spawn(async move {
+            let _ = axum::serve(listener, app).await;
+        });
+        TestServer {
+            base: format!("http://{addr}"),
+            client: reqwest::Client::new(),
+            test,
+            task,
+        }
+    }
+
+    /// The platform behind the server.
+    pub fn platform(&self) -> &Platform {
+        &self.test.platform
+    }
+
+    /// An absolute URL of `path`.
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{}", self.base, path)
+    }
+
+    /// Sends a request with an optional JSON body; answers status, JSON body (or `Null`) and
+    /// headers.
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        body: Option<Value>,
+    ) -> (StatusCode, Value, HeaderMap) {
+        let mut request = self.client.request(method, self.url(path));
+        if let Some(body) = body {
+            request = request.json(&body);
+        }
+        let response = request.send().await.expect("the server answers");
+        let status = response.status();
+        let headers = response.headers().clone();
+        let text = response.text().await.expect("a body");
+        let json = serde_json::from_str(&text).unwrap_or(Value::Null);
+        (status, json, headers)
+    }
+
+    /// GET, answering status and JSON.
+    pub async fn get(&self, path: &str) -> (StatusCode, Value) {
+        let (status, body, _) = self.call(Method::GET, path, None).await;
+        (status, body)
+    }
+
+    /// POST with a JSON body.
+    pub async fn post(&self, path: &str, body: Value) -> (StatusCode, Value) {
+        let (status, body, _) = self.call(Method::POST, path, Some(body)).await;
+        (status, body)
+    }
+
+    /// Creates the fixture-shop project over the API; answers its id.
+    pub async fn shop_project(&self, name: &str) -> String {
+        let (status, body) = self.post("/api/projects", shop_project_json(name)).await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["id"].as_str().expect("an id").to_owned()
+    }
+
+    /// Creates a batch from JSON rows; answers its id.
+    pub async fn rows_batch(&self, project: &str, rows: &[IndexMap<String, String>]) -> String {
+        let (status, body) = self
+            .post(
+                &format!("/api/projects/{project}/batches"),
+                serde_json::json!({ "name": "rows", "rows": rows }),
+            )
+            .await;
+        assert_eq!(status, StatusCode::CREATED, "{body}");
+        body["batch"]["id"].as_str().expect("an id").to_owned()
+    }
+
+    /// Stops serving and cleans up.
+    pub async fn finish(self) {
+        self.task.abort();
+        self.test.finish().await;
+    }
+}
+
+/// The project JSON of the fixture shop: title, price and brand with the heuristic agent,
+/// following no links.
+pub fn shop_project_json(name: &str) -> Value {
+    let mut new = NewProject::named(name);
+    new.instructions = "Find the product's title, its price and its brand.".to_owned();
+    new.output_fields = vec![
+        OutputField::named("title"),
+        OutputField {
+            field_type: FieldType::Number,
+            ..OutputField::named("price")
+        },
+        OutputField::named("brand"),
+    ];
+    new.agent = AgentConfig {
+        name: "heuristic".to_owned(),
+        settings: serde_json::json!({ "max_follow_links": 0, "navigation_timeout_secs": 60 }),
+    };
+    new.settings.max_attempts = 3;
+    new.settings.job_timeout_secs = 60;
+    serde_json::to_value(new).expect("a project as JSON")
+}
+
+/// One row: url and the ground truth of the three fields.
+pub fn row(url: &str, title: &str, price: &str, brand: &str) -> IndexMap<String, String> {
+    let mut row = IndexMap::new();
+    row.insert("url".to_owned(), url.to_owned());
+    row.insert("gt_title".to_owned(), title.to_owned());
+    row.insert("gt_price".to_owned(), price.to_owned());
+    row.insert("gt_brand".to_owned(), brand.to_owned());
+    row
+}
+
+/// Polls `check` every 50 ms until it answers `Some`, failing after `timeout`.
+pub async fn wait_until<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: Future<Output = Option<T>>,
+{
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(value) = check().await {
+            return value;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "timed out after {timeout:?} waiting for {what}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
