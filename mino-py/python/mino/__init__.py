@@ -1,0 +1,122 @@
+"""MINO: run web agents over batches of websites and score them against ground truth.
+
+Open a :class:`Platform` on a database and a browser, create a project (what to extract),
+upload a CSV (one site per row, ``gt_<field>`` columns hold the expected values), execute
+it, watch its events, read the metrics and export the results::
+
+    import mino
+
+    with mino.Platform("sqlite:mino.db") as platform:
+        project = platform.create_project("Shops", fields=["title", "price"])
+        batch = platform.upload_csv(project, "sites.csv")
+        execution = platform.execute(batch, mode="test", sample=10)
+        for event in execution.events():
+            print(event.type)
+        print(platform.metrics(batch, execution).metrics.pass_rate)
+        platform.export(project, "results.xlsx", execution=execution)
+"""
+
+from typing import Union
+
+from ._errors import (
+    AgentError,
+    BrowserError,
+    ConflictError,
+    MinoError,
+    NotFoundError,
+    StorageError,
+    ValidationError,
+)
+from ._mino import (
+    AgentConfig,
+    Batch,
+    BatchMetrics,
+    Column,
+    ColumnMetrics,
+    ConcurrencyEvent,
+    CostMetrics,
+    Evaluation,
+    EventIterator,
+    Execution,
+    ExecutionCost,
+    ExecutionStats,
+    ExecutionStatusEvent,
+    ExportSummary,
+    FieldEvaluation,
+    FrameEvent,
+    IngestReport,
+    InstructionVersion,
+    InvalidRow,
+    Job,
+    JobTransitionEvent,
+    LogEvent,
+    LogLine,
+    MetricsReport,
+    OutputField,
+    PageIterator,
+    Platform,
+    Project,
+    ProjectSettings,
+    Session,
+    SessionError,
+    StatsEvent,
+    StatusCounts,
+    Usage,
+    __version__,
+)
+
+#: Any event yielded by ``Execution.events()`` and ``Platform.events()``.
+Event = Union[
+    ExecutionStatusEvent,
+    ConcurrencyEvent,
+    JobTransitionEvent,
+    LogEvent,
+    StatsEvent,
+    FrameEvent,
+]
+
+__all__ = [
+    "AgentConfig",
+    "AgentError",
+    "Batch",
+    "BatchMetrics",
+    "BrowserError",
+    "Column",
+    "ColumnMetrics",
+    "ConcurrencyEvent",
+    "ConflictError",
+    "CostMetrics",
+    "Evaluation",
+    "Event",
+    "EventIterator",
+    "Execution",
+    "ExecutionCost",
+    "ExecutionStats",
+    "ExecutionStatusEvent",
+    "ExportSummary",
+    "FieldEvaluation",
+    "FrameEvent",
+    "IngestReport",
+    "InstructionVersion",
+    "InvalidRow",
+    "Job",
+    "JobTransitionEvent",
+    "LogEvent",
+    "LogLine",
+    "MetricsReport",
+    "MinoError",
+    "NotFoundError",
+    "OutputField",
+    "PageIterator",
+    "Platform",
+    "Project",
+    "ProjectSettings",
+    "Session",
+    "SessionError",
+    "StatsEvent",
+    "StatusCounts",
+    "StorageError",
+    "Usage",
+    "ValidationError",
+    "__version__",
+]
