@@ -103,9 +103,10 @@ async fn follow_whole_execution(server: &TestServer) {
             Some("event") => {
                 let seq = message["seq"].as_u64().expect("a sequence number");
                 let event = &message["event"];
-                if snapshot_seq.is_none() {
-                    continue; // queued before the snapshot, which already holds it
-                }
+                assert!(
+                    snapshot_seq.is_some(),
+                    "the snapshot comes first: {message}"
+                );
                 if event["type"] == "frame" {
                     assert!(seq <= last_seq, "frames repeat the last number");
                     continue;
@@ -184,7 +185,7 @@ fn log_event(execution: ExecutionId, i: usize) -> Event {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_stalled_client_is_dropped_and_slows_nobody() {
     let config = HttpConfig {
-        ws_queue: 256,
+        ws_queue: 1024,
         ws_send_timeout: Duration::from_secs(2),
         ..HttpConfig::default()
     };
@@ -213,9 +214,9 @@ async fn a_stalled_client_is_dropped_and_slows_nobody() {
     assert_eq!(snapshot["type"], "snapshot");
     let first = snapshot["seq"].as_u64().expect("a sequence number");
 
-    // 5,000 events of 8 kB at about 2,000 a second: 40 MB, far more than the socket buffers
-    // of a client that reads nothing.
-    const EVENTS: usize = 5_000;
+    // 8,000 events of 8 kB at about 2,000 a second: 64 MB, far more than the socket buffers
+    // and the queue of a client that reads nothing.
+    const EVENTS: usize = 8_000;
     let events = server.platform().events().clone();
     let publisher = tokio::spawn(async move {
         for i in 0..EVENTS {

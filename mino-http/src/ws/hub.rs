@@ -29,6 +29,9 @@ struct Client {
     kill: Arc<Notify>,
     executions: HashSet<ExecutionId>,
     jobs: HashSet<JobId>,
+    /// Events held back per execution until its snapshot is queued (see
+    /// [`Hub::subscribe_execution`]).
+    pending: HashMap<ExecutionId, Vec<Utf8Bytes>>,
 }
 
 #[derive(Debug)]
@@ -105,6 +108,7 @@ impl Hub {
                 kill: kill.clone(),
                 executions: HashSet::new(),
                 jobs: HashSet::new(),
+                pending: HashMap::new(),
             },
         );
         Membership { id, rx, tx, kill }
@@ -115,14 +119,39 @@ impl Hub {
         self.write_clients().remove(&id);
     }
 
-    /// Subscribes a connection to an execution's events; the current sequence number of the
-    /// execution is returned (events numbered up to it are already in any snapshot taken
-    /// after this call).
+    /// Subscribes a connection to an execution's events and answers the execution's current
+    /// sequence number. Until [`Hub::snapshot_ready`] queues the snapshot, the execution's
+    /// events for this connection are held back, so the client always gets the snapshot
+    /// first and then every later event, numbered from `seq + 1` without a gap.
     pub fn subscribe_execution(&self, id: u64, execution: ExecutionId) -> u64 {
-        if let Some(client) = self.write_clients().get_mut(&id) {
+        // Under the write lock no event is being numbered, so `seq` splits the events
+        // exactly: up to it before the subscription, after it held back for this client.
+        let mut clients = self.write_clients();
+        if let Some(client) = clients.get_mut(&id) {
             client.executions.insert(execution);
+            client.pending.entry(execution).or_default();
         }
         self.seq_of(execution)
+    }
+
+    /// Queues the snapshot of a subscription, then the events held back since.
+    pub fn snapshot_ready(&self, id: u64, execution: ExecutionId, snapshot: Utf8Bytes) {
+        let too_slow = {
+            let mut clients = self.write_clients();
+            let Some(client) = clients.get_mut(&id) else {
+                return;
+            };
+            let held = client.pending.remove(&execution).unwrap_or_default();
+            std::iter::once(snapshot).chain(held).any(|text| {
+                matches!(
+                    client.tx.try_send(text),
+                    Err(mpsc::error::TrySendError::Full(_))
+                )
+            })
+        };
+        if too_slow {
+            self.drop_slow(id);
+        }
     }
 
     /// Subscribes a connection to a job's events and live frames.
@@ -137,6 +166,7 @@ impl Hub {
         if let Some(client) = self.write_clients().get_mut(&id) {
             if let Some(execution) = execution {
                 client.executions.remove(&execution);
+                client.pending.remove(&execution);
             }
             if let Some(job) = job {
                 client.jobs.remove(&job);
@@ -179,20 +209,32 @@ impl Hub {
             self.dispatch_frame(execution, job, event);
             return;
         }
-        let seq = {
-            let mut seqs = self.inner.seqs.lock().unwrap_or_else(|p| p.into_inner());
-            let seq = seqs.entry(execution).or_insert(0);
-            *seq += 1;
-            *seq
-        };
-        let text = message(execution, seq, event);
         let mut too_slow = Vec::new();
         {
-            let clients = self.read_clients();
-            for (id, client) in clients.iter() {
+            // The write lock orders numbering against subscriptions (see
+            // `subscribe_execution`); only this task and (rarely) subscribing connections
+            // take it.
+            let mut clients = self.write_clients();
+            let seq = {
+                let mut seqs = self.inner.seqs.lock().unwrap_or_else(|p| p.into_inner());
+                let seq = seqs.entry(execution).or_insert(0);
+                *seq += 1;
+                *seq
+            };
+            let text = message(execution, seq, event);
+            let limit = self.inner.config.ws_queue.max(2);
+            for (id, client) in clients.iter_mut() {
                 let wants = client.executions.contains(&execution)
                     || job.is_some_and(|j| client.jobs.contains(&j));
                 if !wants {
+                    continue;
+                }
+                if let Some(held) = client.pending.get_mut(&execution) {
+                    if held.len() >= limit {
+                        too_slow.push(*id);
+                    } else {
+                        held.push(text.clone());
+                    }
                     continue;
                 }
                 match client.tx.try_send(text.clone()) {

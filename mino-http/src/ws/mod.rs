@@ -8,9 +8,10 @@
 //! subscribes at connect.
 //!
 //! The server sends:
-//! - `{"type":"snapshot","execution_id","seq","stats":{…}}` on subscribing to an execution
-//!   (and, for a job, `{"type":"snapshot","job_id","job":{…},"stats":{…}|null,"seq"}`): the
-//!   full figures now; events numbered up to `seq` are already in it;
+//! - `{"type":"snapshot","execution_id","seq","stats":{…}}` on subscribing to an execution:
+//!   the full figures now; events numbered up to `seq` are in it, and the execution's events
+//!   that follow are numbered from `seq + 1` on, without a gap (for a job:
+//!   `{"type":"snapshot","job_id","job":{…},"stats":{…}|null,"seq"}`);
 //! - `{"type":"event","execution_id","seq","event":{"type":"stats"|"job_transition"|"log"|
 //!   "execution_status"|"concurrency"|"frame",…}}`: `seq` grows by one per event of the
 //!   execution (frames, sent only to subscribers of their job, repeat the last number);
@@ -232,7 +233,9 @@ async fn subscribe(
                 let snapshot = json!({
                     "type": "snapshot", "execution_id": execution, "seq": seq, "stats": stats,
                 });
-                let _ = tx.send(Utf8Bytes::from(snapshot.to_string())).await;
+                state
+                    .hub
+                    .snapshot_ready(id, execution, Utf8Bytes::from(snapshot.to_string()));
             }
             Err(err) => {
                 state.hub.unsubscribe(id, Some(execution), None);
