@@ -20,9 +20,16 @@ const ROUTES = [
 ];
 
 let cleanup = null;
+let generation = 0;
+
+// Script errors are kept (and shown in the header), so a broken page never fails silently.
+window.__minoErrors = [];
+window.addEventListener("error", (e) => { window.__minoErrors.push(String(e.message)); setStatus(`script error: ${e.message}`); });
+window.addEventListener("unhandledrejection", (e) => { window.__minoErrors.push(String(e.reason)); setStatus(`script error: ${e.reason}`); });
 
 async function route() {
   if (cleanup) { try { cleanup(); } catch (_) { /* page already gone */ } cleanup = null; }
+  const mine = ++generation;
   const raw = location.hash.replace(/^#/, "") || "/";
   const [path, query] = raw.split("?");
   const params = new URLSearchParams(query || "");
@@ -33,7 +40,10 @@ async function route() {
     replace(root, h("p", { class: "muted" }, "Loading…"));
     try {
       const result = await pick()(root, m.slice(1), params);
-      if (typeof result === "function") cleanup = result;
+      if (typeof result === "function") {
+        // A page left before it finished loading is closed at once.
+        if (mine === generation) cleanup = result; else result();
+      }
     } catch (err) {
       replace(root, errorBox(err));
     }
@@ -48,6 +58,7 @@ export function setStatus(text) {
   if (node) node.textContent = text === "live" ? "" : text;
 }
 
+// A module script runs once the document is parsed: render the first route now, the next
+// ones when the hash changes.
 window.addEventListener("hashchange", route);
-window.addEventListener("DOMContentLoaded", route);
-if (document.readyState !== "loading") route();
+route();

@@ -2,6 +2,7 @@
 //! microdata), which the heuristic agent reads without a miss.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use axum::extract::Path;
 use axum::response::Html;
@@ -67,9 +68,18 @@ impl Drop for Shop {
 impl Shop {
     /// Starts the shop on a random port.
     pub async fn start() -> Self {
+        Self::start_with_delay(Duration::ZERO).await
+    }
+
+    /// Starts a shop whose pages take `delay` to answer (so a run lasts long enough to be
+    /// paused by hand).
+    pub async fn start_with_delay(delay: Duration) -> Self {
         let app = Router::new().route(
             "/p/{n}",
-            get(|Path(n): Path<usize>| async move { Html(product_page(n)) }),
+            get(move |Path(n): Path<usize>| async move {
+                tokio::time::sleep(delay).await;
+                Html(product_page(n))
+            }),
         );
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
