@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
-use mino_core::engine::Shutdown;
+use mino_core::engine::{Backoff, Shutdown, WorkerConfig};
 use mino_core::events::Event;
 use mino_core::export::{export, ExportFormat};
 use mino_core::ingest::{analyze_async, CsvSource, IngestOptions};
@@ -60,6 +60,9 @@ pub struct RunArgs {
     /// Project name (default: the CSV's file name).
     #[arg(long)]
     pub project: Option<String>,
+    /// Retry delay of transient failures as BASE[:MAX], e.g. 500ms:30s.
+    #[arg(long, default_value = "1s:60s")]
+    pub backoff: Backoff,
 }
 
 pub async fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<()> {
@@ -77,6 +80,10 @@ pub async fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<()> {
         database: global.database.clone(),
         browser: args.browser.clone(),
         ingest: ingest.clone(),
+        worker: WorkerConfig {
+            backoff: args.backoff,
+            ..WorkerConfig::default()
+        },
         ..mino::PlatformOptions::default()
     })
     .await?;

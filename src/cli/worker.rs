@@ -4,7 +4,7 @@
 use std::time::Duration;
 
 use clap::Args;
-use mino_core::engine::{Shutdown, WorkerConfig};
+use mino_core::engine::{Backoff, Shutdown, WorkerConfig};
 
 use super::GlobalArgs;
 
@@ -24,6 +24,10 @@ pub struct WorkerArgs {
     /// A name for this worker (default: host-pid-random).
     #[arg(long)]
     pub worker_id: Option<String>,
+    /// Retry delay of transient failures as BASE[:MAX] (exponential from BASE up to MAX,
+    /// with full jitter), e.g. 500ms:30s.
+    #[arg(long, default_value = "1s:60s")]
+    pub backoff: Backoff,
 }
 
 impl WorkerArgs {
@@ -32,6 +36,7 @@ impl WorkerArgs {
         let mut config = WorkerConfig {
             max_in_flight: self.max_in_flight.clamp(1, 500),
             lease: Duration::from_secs(self.lease_secs.clamp(1, 3600)),
+            backoff: self.backoff,
             ..WorkerConfig::default()
         };
         if let Some(id) = &self.worker_id {
