@@ -38,9 +38,10 @@ function setAttrs(node, attrs) {
   }
 }
 
-/** Appends children: nodes as they are, anything else as text. */
+/** Appends a child or a (nested) list of children: nodes as they are, anything else as text. */
 export function append(node, children) {
-  for (const child of children.flat(Infinity)) {
+  const list = Array.isArray(children) ? children.flat(Infinity) : [children];
+  for (const child of list) {
     if (child === undefined || child === null || child === false) continue;
     node.append(child instanceof Node ? child : document.createTextNode(String(child)));
   }
