@@ -37,8 +37,7 @@ async fn write_export<W: Write + Send>(
     format: ExportFormat,
     out: W,
 ) -> mino::Result<mino::export::ExportSummary> {
-    let project = platform.project(project).await?;
-    mino::export::export(platform.store().as_ref(), &project, &filter, format, out).await
+    platform.export(project, &filter, format, out).await
 }
 
 #[pymethods]

@@ -61,6 +61,7 @@ fn job_update(
     inputs: Option<&Bound<'_, PyAny>>,
     ground_truth: Option<&Bound<'_, PyAny>>,
     status: Option<&str>,
+    changed_by: Option<String>,
 ) -> PyResult<JobUpdate> {
     Ok(JobUpdate {
         site_url,
@@ -71,7 +72,7 @@ fn job_update(
         status: status
             .map(|s| parse_enum::<JobStatus>(py, s, "status"))
             .transpose()?,
-        ..JobUpdate::default()
+        changed_by,
     })
 }
 
@@ -125,9 +126,10 @@ impl Platform {
     }
 
     /// Changes one job: ``inputs`` and ``ground_truth`` are merged into what it has (an empty
-    /// value removes a ground-truth field, and the job is scored again); ``status`` may only
-    /// be ``pending`` (reset) or ``cancelled``.
-    #[pyo3(signature = (job, *, site_url = None, inputs = None, ground_truth = None, status = None))]
+    /// value removes a ground-truth field, and the job is scored again; ``changed_by`` names
+    /// who, in the audit trail); ``status`` may only be ``pending`` (reset) or ``cancelled``.
+    #[pyo3(signature = (job, *, site_url = None, inputs = None, ground_truth = None, status = None, changed_by = None))]
+    #[allow(clippy::too_many_arguments)]
     fn update_job(
         &self,
         py: Python<'_>,
@@ -136,16 +138,18 @@ impl Platform {
         inputs: Option<&Bound<'_, PyAny>>,
         ground_truth: Option<&Bound<'_, PyAny>>,
         status: Option<&str>,
+        changed_by: Option<String>,
     ) -> PyResult<Job> {
         let id: JobId = id_of(job)?;
-        let update = job_update(py, site_url, inputs, ground_truth, status)?;
+        let update = job_update(py, site_url, inputs, ground_truth, status, changed_by)?;
         let platform = self.core()?;
         let job = run(py, async move { platform.update_job(id, update).await })?;
         Ok(Job::new(&job, None))
     }
 
     /// Applies one change to up to 1,000 jobs (as ``update_job``); returns how many existed.
-    #[pyo3(signature = (jobs, *, site_url = None, inputs = None, ground_truth = None, status = None))]
+    #[pyo3(signature = (jobs, *, site_url = None, inputs = None, ground_truth = None, status = None, changed_by = None))]
+    #[allow(clippy::too_many_arguments)]
     fn update_jobs(
         &self,
         py: Python<'_>,
@@ -154,9 +158,10 @@ impl Platform {
         inputs: Option<&Bound<'_, PyAny>>,
         ground_truth: Option<&Bound<'_, PyAny>>,
         status: Option<&str>,
+        changed_by: Option<String>,
     ) -> PyResult<u64> {
         let ids: Vec<JobId> = ids_of(jobs)?;
-        let update = job_update(py, site_url, inputs, ground_truth, status)?;
+        let update = job_update(py, site_url, inputs, ground_truth, status, changed_by)?;
         let platform = self.core()?;
         run(
             py,

@@ -6,7 +6,7 @@
 //! classes ([`types`]) and errors into the `mino.MinoError` tree ([`errors`]).
 //!
 //! The module is split by resource: [`projects`], [`batches`], [`executions`] (and the
-//! [`events`] iterator), [`jobs`], [`metrics`] and [`exports`] each add their methods to
+//! [`events`] iterator), [`jobs`], [`ground_truth`], [`metrics`] and [`exports`] each add their methods to
 //! [`platform::Platform`].
 
 mod batches;
@@ -15,6 +15,7 @@ mod errors;
 mod events;
 mod executions;
 mod exports;
+mod ground_truth;
 mod jobs;
 mod metrics;
 mod paging;

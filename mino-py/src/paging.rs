@@ -13,7 +13,7 @@ use crate::errors::to_py_err;
 use crate::executions::Execution;
 use crate::platform::Platform;
 use crate::runtime::run;
-use crate::types::{Batch, InstructionVersion, Job, Project};
+use crate::types::{Batch, GroundTruthChange, InstructionVersion, Job, MetricsSnapshot, Project};
 
 /// One element of a paged list, before it becomes a Python object.
 pub enum Item {
@@ -27,8 +27,10 @@ pub enum Item {
     Job(Box<Job>),
     /// An execution (becomes a live `Execution` handle).
     Execution(Box<mino::model::Execution>),
-    /// Any other record, already converted.
-    Object(Py<PyAny>),
+    /// A metrics snapshot.
+    Snapshot(Box<MetricsSnapshot>),
+    /// A ground-truth change.
+    Change(Box<GroundTruthChange>),
 }
 
 impl Item {
@@ -39,7 +41,8 @@ impl Item {
             Item::Batch(b) => b.into_py_any(py),
             Item::Job(j) => (*j).into_py_any(py),
             Item::Execution(e) => Execution::new(platform.clone_ref(py), *e, None).into_py_any(py),
-            Item::Object(o) => Ok(o),
+            Item::Snapshot(s) => (*s).into_py_any(py),
+            Item::Change(c) => (*c).into_py_any(py),
         }
     }
 }
@@ -75,7 +78,8 @@ impl PageIterator {
         F: Fn(CorePlatform, PageRequest) -> PageFuture + Send + Sync + 'static,
     {
         let py = platform.py();
-        // Check the page size and the cursor now rather than on first use.
+        // A closed platform, a bad page size or cursor fail now rather than on first use.
+        platform.get().core()?;
         PageRequest::parse(Some(page_size), cursor.as_deref()).map_err(|e| to_py_err(py, e))?;
         Ok(PageIterator {
             platform: platform.clone().unbind(),
@@ -120,8 +124,9 @@ impl PageIterator {
         }
     }
 
-    /// The cursor after the last page fetched (``None`` before the first fetch and after the
-    /// last page).
+    /// Where the next page starts: the cursor after the last page fetched (the starting
+    /// cursor before the first fetch); ``None`` once the last page was fetched, or before the
+    /// first fetch of a listing from the beginning.
     #[getter]
     fn next_cursor(&self) -> Option<String> {
         if self.exhausted {

@@ -4,6 +4,7 @@ use mino::export;
 use mino::metrics;
 use mino::model;
 
+use super::{Batch, ExecutionStats, StatusCounts, Timestamp};
 use crate::records::record;
 
 record! {
@@ -175,6 +176,101 @@ impl From<&export::ExportSummary> for ExportSummary {
             format: s.format.as_str().to_owned(),
             jobs: s.jobs,
             metrics: BatchMetrics::from(&s.metrics),
+        }
+    }
+}
+
+record! {
+    /// Metrics of a batch stored at a point in time.
+    MetricsSnapshot {
+        /// Its id.
+        id: String,
+        /// The batch's id.
+        batch_id: String,
+        /// The execution it was taken for, if any.
+        execution_id: Option<String>,
+        /// The instruction version in force.
+        instruction_version: Option<u32>,
+        /// The metrics.
+        metrics: BatchMetrics,
+        /// Whether the engine took it when its execution ended.
+        at_end: bool,
+        /// When it was taken (UTC).
+        created_at: Timestamp,
+    }
+}
+
+record! {
+    /// One point of a trend: the metrics of one execution or one instruction version.
+    TrendPoint {
+        /// ``execution`` or ``instruction_version``.
+        kind: String,
+        /// The execution's id, for an execution point.
+        execution_id: Option<String>,
+        /// The version number, for an instruction-version point.
+        version: Option<u32>,
+        /// The metrics measured there (its latest snapshot).
+        metrics: BatchMetrics,
+    }
+}
+
+record! {
+    /// Everything a dashboard shows about a batch, in one call.
+    BatchDashboard {
+        /// The batch.
+        batch: Batch,
+        /// Its jobs by status.
+        counts: StatusCounts,
+        /// Accuracy and cost of all its jobs.
+        report: MetricsReport,
+        /// Metrics per execution, oldest first.
+        trend: Vec<TrendPoint>,
+        /// Live figures of its newest execution, if it has one.
+        latest_execution: Option<ExecutionStats>,
+    }
+}
+
+impl From<&model::MetricsSnapshot> for MetricsSnapshot {
+    fn from(s: &model::MetricsSnapshot) -> Self {
+        MetricsSnapshot {
+            id: s.id.to_string(),
+            batch_id: s.batch_id.to_string(),
+            execution_id: s.execution_id.map(|e| e.to_string()),
+            instruction_version: s.instruction_version,
+            metrics: BatchMetrics::from(&s.metrics),
+            at_end: s.at_end,
+            created_at: s.created_at,
+        }
+    }
+}
+
+impl From<&metrics::TrendPoint> for TrendPoint {
+    fn from(p: &metrics::TrendPoint) -> Self {
+        let (kind, execution_id, version) = match p.key {
+            metrics::TrendKey::Execution { execution_id } => {
+                ("execution", Some(execution_id.to_string()), None)
+            }
+            metrics::TrendKey::InstructionVersion { version } => {
+                ("instruction_version", None, Some(version))
+            }
+        };
+        TrendPoint {
+            kind: kind.to_owned(),
+            execution_id,
+            version,
+            metrics: BatchMetrics::from(&p.metrics),
+        }
+    }
+}
+
+impl From<&mino::platform::BatchDashboard> for BatchDashboard {
+    fn from(d: &mino::platform::BatchDashboard) -> Self {
+        BatchDashboard {
+            batch: Batch::new(&d.batch, None),
+            counts: StatusCounts::from(&d.counts),
+            report: MetricsReport::from(&d.report),
+            trend: d.trend.iter().map(TrendPoint::from).collect(),
+            latest_execution: d.latest_execution.as_ref().map(ExecutionStats::from),
         }
     }
 }

@@ -2,6 +2,7 @@
 
 mod batch;
 mod events;
+mod ground_truth;
 mod job;
 mod metrics;
 mod project;
@@ -12,9 +13,11 @@ pub use events::{
     event_to_py, ConcurrencyEvent, ExecutionStatusEvent, FrameEvent, JobTransitionEvent, LogEvent,
     StatsEvent,
 };
+pub use ground_truth::{GroundTruthChange, GroundTruthResult};
 pub use job::{Evaluation, FieldEvaluation, Job, LogLine, Session, SessionError, Usage};
 pub use metrics::{
-    BatchMetrics, ColumnMetrics, CostMetrics, ExecutionCost, ExportSummary, MetricsReport,
+    BatchDashboard, BatchMetrics, ColumnMetrics, CostMetrics, ExecutionCost, ExportSummary,
+    MetricsReport, MetricsSnapshot, TrendPoint,
 };
 pub use project::{AgentConfig, InstructionVersion, OutputField, Project, ProjectSettings};
 pub use run::{ExecutionStats, StatusCounts};
@@ -50,6 +53,11 @@ pub fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<CostMetrics>()?;
     m.add_class::<ExecutionCost>()?;
     m.add_class::<ExportSummary>()?;
+    m.add_class::<MetricsSnapshot>()?;
+    m.add_class::<TrendPoint>()?;
+    m.add_class::<BatchDashboard>()?;
+    m.add_class::<GroundTruthResult>()?;
+    m.add_class::<GroundTruthChange>()?;
     m.add_class::<ExecutionStatusEvent>()?;
     m.add_class::<ConcurrencyEvent>()?;
     m.add_class::<JobTransitionEvent>()?;
