@@ -57,17 +57,25 @@ need_postgres() {
     fi
 }
 
-# need_python: a virtualenv with the real clients that read exports back (openpyxl),
-# exported as MINO_PYTHON for the tests.
+# need_python: a virtualenv with the real clients that read exports back (openpyxl) and the
+# tools of the Python bindings (maturin, pytest, mypy), with the `mino` module built from
+# mino-py and installed in it. Exported as MINO_PYTHON for the tests. A rerun rebuilds only
+# what changed (cargo decides) and reinstalls the module in place.
 need_python() {
     command -v python3 >/dev/null 2>&1 || apt_install python3 python3-venv
     local venv="${MINO_VENV:-/var/tmp/mino-venv}"
-    if ! "$venv/bin/python3" -c "import openpyxl" >/dev/null 2>&1; then
-        step "preparing $venv (openpyxl)"
-        python3 -m venv "$venv" 2>/dev/null || { apt_install python3-venv; python3 -m venv "$venv"; }
-        "$venv/bin/pip" install -q --disable-pip-version-check openpyxl
+    if ! "$venv/bin/python3" -c "import openpyxl, pytest, mypy, maturin" >/dev/null 2>&1; then
+        step "preparing $venv (openpyxl, maturin, pytest, mypy)"
+        [ -x "$venv/bin/python3" ] || python3 -m venv "$venv" 2>/dev/null \
+            || { apt_install python3-venv; python3 -m venv "$venv"; }
+        "$venv/bin/pip" install -q --disable-pip-version-check openpyxl "maturin>=1.9,<2" pytest mypy
     fi
     export MINO_PYTHON="$venv/bin/python3"
+    # The interpreter PyO3 builds against, the same for cargo and maturin so that neither
+    # invalidates the other's build.
+    export PYO3_PYTHON="$venv/bin/python3"
+    step "building the Python module (maturin develop)"
+    (cd mino-py && VIRTUAL_ENV="$venv" PATH="$venv/bin:$PATH" maturin develop -q)
 }
 
 # need_rust: cargo on PATH.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Runs every check and test of MINO: format, lints, and the whole test suite against real
-# SQLite, Postgres and Chromium. On a fresh Debian machine it first installs what is missing
-# (Chromium, chromedriver, PostgreSQL) and starts Postgres when it is not running.
+# Runs every check and test of MINO: format, lints, the whole test suite and the Python
+# bindings' pytest suite against real SQLite, Postgres and Chromium. On a fresh Debian
+# machine it first installs what is missing (Chromium, chromedriver, PostgreSQL, a Python
+# virtualenv) and starts Postgres when it is not running.
 #
 # Environment:
 #   CARGO_TARGET_DIR         build output (default /var/tmp/mino-target, kept between runs)
@@ -26,3 +27,6 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 
 step "cargo test"
 cargo test --workspace --all-features --no-fail-fast
+
+step "pytest (mino-py)"
+"$MINO_PYTHON" -m pytest -q mino-py/tests
