@@ -294,6 +294,7 @@ async fn run_in_browser(
         }
     };
 
+    let frames = live_frames(ctx, execution, job, browser.as_mut()).await;
     let ran = tokio::select! {
         biased;
         _ = cancel.cancelled() => Err(Failure::Aborted),
@@ -320,7 +321,49 @@ async fn run_in_browser(
         Ok(Err(err)) => debug!(error = ?err, "closing a browser session failed"),
         Err(_) => warn!("closing a browser session timed out"),
     }
+    if let Some(frames) = frames {
+        frames.abort();
+    }
     (ran.map(|outcome| (outcome, spec.clone())), screenshot)
+}
+
+/// Live frames a second of a running attempt, published as `Frame` events.
+const LIVE_FPS: u32 = 2;
+
+/// Publishes the session's live frames (when the driver has them) until it closes.
+async fn live_frames(
+    ctx: &AttemptContext,
+    execution: &Execution,
+    job: &Job,
+    browser: &mut dyn BrowserSession,
+) -> Option<tokio::task::JoinHandle<()>> {
+    if !ctx.driver.capabilities().live_frames {
+        return None;
+    }
+    let mut rx = match tokio::time::timeout(BROWSER_OP_TIMEOUT, browser.frames(LIVE_FPS)).await {
+        Ok(Ok(Some(rx))) => rx,
+        Ok(Ok(None)) => return None,
+        Ok(Err(err)) => {
+            debug!(error = ?err, "no live frames for this session");
+            return None;
+        }
+        Err(_) => {
+            debug!("starting live frames timed out");
+            return None;
+        }
+    };
+    let events = ctx.events.clone();
+    let (execution_id, job_id) = (execution.id, job.id);
+    Some(tokio::spawn(async move {
+        while let Some(frame) = rx.recv().await {
+            events.publish(Event::Frame {
+                execution_id,
+                job_id,
+                jpeg: frame.jpeg,
+                at: Utc::now(),
+            });
+        }
+    }))
 }
 
 /// Stores the agent's screenshots; the last one becomes the session's screenshot.
