@@ -184,6 +184,13 @@ async fn the_whole_journey_in_chromium() {
         Duration::from_secs(30),
     )
     .await;
+    until(
+        &mut page,
+        "a live browser frame in an agent card",
+        "[...document.querySelectorAll('[data-testid=agent-card] img')].some((i) => i.src.startsWith('data:image/jpeg'))",
+        Duration::from_secs(30),
+    )
+    .await;
     shot(&mut page, "03-monitor-running").await;
     page.click("[data-testid=pause]").await.expect("clicked");
     until(
