@@ -4,7 +4,8 @@ use std::str::FromStr;
 
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyMapping, PyString, PyTuple, PyType};
 use pyo3::IntoPyObjectExt;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
@@ -49,7 +50,7 @@ where
                 arg.get_type().name()?
             )));
         }
-    } else if arg.get_type().name()?.to_cow()? == "UUID" {
+    } else if is_uuid(arg)? {
         arg.str()?.to_cow()?.into_owned()
     } else {
         return Err(PyTypeError::new_err(format!(
@@ -58,6 +59,21 @@ where
         )));
     };
     T::from_str(&text).map_err(|err| to_py_err(py, err))
+}
+
+static UUID_TYPE: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+/// Whether `obj` is a `uuid.UUID`.
+fn is_uuid(obj: &Bound<'_, PyAny>) -> PyResult<bool> {
+    let py = obj.py();
+    let class = UUID_TYPE.get_or_try_init(py, || -> PyResult<Py<PyType>> {
+        Ok(py
+            .import("uuid")?
+            .getattr("UUID")?
+            .cast_into::<PyType>()?
+            .unbind())
+    })?;
+    obj.is_instance(class.bind(py))
 }
 
 /// [`id_of`] for an optional argument.
@@ -179,6 +195,14 @@ pub fn py_to_json(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
         }
         return Ok(Value::Object(map));
     }
+    if let Ok(mapping) = obj.cast::<PyMapping>() {
+        let mut map = serde_json::Map::new();
+        for item in mapping.items()?.iter() {
+            let (key, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
+            map.insert(key.str()?.to_cow()?.into_owned(), py_to_json(&value)?);
+        }
+        return Ok(Value::Object(map));
+    }
     if obj.is_instance_of::<PyList>() || obj.is_instance_of::<PyTuple>() {
         let mut items = Vec::new();
         for item in obj.try_iter()? {
@@ -192,10 +216,10 @@ pub fn py_to_json(obj: &Bound<'_, PyAny>) -> PyResult<Value> {
     if obj.hasattr("isoformat")? {
         return Ok(Value::String(obj.call_method0("isoformat")?.extract()?));
     }
-    let type_name = obj.get_type().name()?.to_cow()?.into_owned();
-    if type_name == "UUID" {
+    if is_uuid(obj)? {
         return Ok(Value::String(obj.str()?.to_cow()?.into_owned()));
     }
+    let type_name = obj.get_type().name()?.to_cow()?.into_owned();
     Err(PyTypeError::new_err(format!(
         "cannot convert a {type_name} to a JSON value"
     )))
@@ -215,7 +239,7 @@ pub fn string_map(
     obj: &Bound<'_, PyAny>,
     field: &'static str,
 ) -> PyResult<indexmap::IndexMap<String, String>> {
-    let dict = obj.cast::<PyDict>().map_err(|_| {
+    let mapping = obj.cast::<PyMapping>().map_err(|_| {
         validation(
             obj.py(),
             format!("{field} must be a dict of column to value"),
@@ -223,12 +247,11 @@ pub fn string_map(
         )
     })?;
     let mut map = indexmap::IndexMap::new();
-    for (key, value) in dict.iter() {
-        let key: String = key.str()?.to_cow()?.into_owned();
+    for item in mapping.items()?.iter() {
+        let (key, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item.extract()?;
+        let key = key.str()?.to_cow()?.into_owned();
         let text = if value.is_none() {
             String::new()
-        } else if let Ok(s) = value.cast::<PyString>() {
-            s.to_cow()?.into_owned()
         } else {
             value.str()?.to_cow()?.into_owned()
         };

@@ -200,12 +200,16 @@ impl Platform {
 
 impl Drop for Platform {
     fn drop(&mut self) {
-        // Drop the core platform inside the runtime: its tasks and the browser belong there.
+        // Garbage-collected without close(): stop the worker and release the rest on the
+        // runtime, without blocking the thread that drops it. (A worker whose handle is merely
+        // dropped would go on claiming jobs.)
         if let Ok(slot) = self.inner.get_mut() {
             if let Some(platform) = slot.take() {
                 if let Some(runtime) = crate::runtime::existing() {
-                    let _guard = runtime.enter();
-                    drop(platform);
+                    runtime.spawn(async move {
+                        platform.stop_worker(Shutdown::HandBack).await;
+                        drop(platform);
+                    });
                 }
             }
         }

@@ -1,6 +1,7 @@
 """Projects, versions, batches from every kind of source, jobs with lazy paging, edits."""
 
 import io
+import types
 import uuid
 from datetime import datetime, timezone
 from pathlib import Path
@@ -36,6 +37,10 @@ def test_projects_and_versions(idle_platform: mino.Platform) -> None:
     assert [f.name for f in versions[0].output_fields] == ["title", "price"]
     assert idle_platform.instruction_version(project, 1).instructions == "v1"
     assert project.id in {p.id for p in idle_platform.projects()}
+
+    # Ids are accepted as text, as uuid.UUID, or as the object itself.
+    assert idle_platform.project(uuid.UUID(project.id)).id == project.id
+    assert idle_platform.project(project).id == project.id
 
     idle_platform.delete_project(project)
     with pytest.raises(mino.NotFoundError):
@@ -88,8 +93,10 @@ def test_relative_site_paths_resolve_against_the_csv_folder(
 
 def test_rows_paging_and_edits(idle_platform: mino.Platform) -> None:
     project = idle_platform.create_project("p", fields=["title"])
-    rows = [{"url": f"site{i}.example", "rank": i, "gt_title": f"T{i}"} for i in range(23)]
-    batch = idle_platform.create_batch(project, rows, name="ranked")
+    rows = [{"url": f"site{i}.example", "rank": i, "gt_title": f"T{i}"} for i in range(22)]
+    # Any mapping will do, and values that are not text are written as text.
+    extra = types.MappingProxyType({"url": "site22.example", "rank": 22, "gt_title": "T22"})
+    batch = idle_platform.create_batch(project, [*rows, extra], name="ranked")
     assert batch.name == "ranked" and batch.valid_rows == 23
 
     pages = idle_platform.jobs(batch=batch, page_size=5)
