@@ -9,3 +9,6 @@ count: str = platform.batch_counts("batch-id").total  # E: total is an int
 platform.create_project(name=42)  # E: name is a str
 job = platform.job("job-id")
 job.sessions.append(None)  # E: sessions may be None, and holds Session
+url: int = next(platform.jobs(batch="batch-id")).site_url  # E: lists yield typed records
+for event in platform.events():
+    event.progress  # E: only StatsEvent has progress; narrow with isinstance first
