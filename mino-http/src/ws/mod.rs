@@ -41,6 +41,9 @@ use crate::state::AppState;
 /// The most subscriptions one connection may hold.
 pub const MAX_SUBSCRIPTIONS: usize = 64;
 
+/// The most queued messages written before one flush.
+const WRITE_BATCH: usize = 64;
+
 /// Subscriptions made at connect time.
 #[derive(Debug, Clone, Default, Deserialize)]
 pub struct ConnectParams {
@@ -152,7 +155,19 @@ async fn write_loop(
             }
             next = rx.recv() => {
                 let Some(text) = next else { return };
-                match tokio::time::timeout(send_timeout, sink.send(Message::Text(text))).await {
+                // Everything already queued goes out in one flush (one write for many small
+                // messages when a client is busy).
+                let batch = async {
+                    sink.feed(Message::Text(text)).await?;
+                    for _ in 1..WRITE_BATCH {
+                        match rx.try_recv() {
+                            Ok(more) => sink.feed(Message::Text(more)).await?,
+                            Err(_) => break,
+                        }
+                    }
+                    sink.flush().await
+                };
+                match tokio::time::timeout(send_timeout, batch).await {
                     Ok(Ok(())) => {}
                     Ok(Err(_)) => return,
                     Err(_) => {
