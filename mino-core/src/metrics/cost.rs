@@ -45,11 +45,53 @@ pub struct CostMetrics {
     pub executions: Vec<ExecutionCost>,
 }
 
-/// Accumulates [`CostMetrics`] from the sessions of one job at a time.
+/// What the sessions of a set of jobs spent, before it is joined with accuracy: what a store
+/// sums up in one query ([`Store::usage_totals`](crate::store::Store::usage_totals)).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct UsageTotals {
+    /// Distinct jobs with at least one session counted.
+    pub jobs_run: u64,
+    /// Prompt tokens.
+    pub tokens_in: u64,
+    /// Completion tokens.
+    pub tokens_out: u64,
+    /// Per execution, oldest first (`cost_per_job` left empty).
+    pub executions: Vec<ExecutionCost>,
+}
+
+impl CostMetrics {
+    /// Joins usage with accuracy: costs per job, per execution and per correct field.
+    pub fn from_usage(usage: &UsageTotals, fields_passed: u64) -> Self {
+        let cost: f64 = usage.executions.iter().map(|e| e.cost_usd).sum();
+        CostMetrics {
+            sessions: usage.executions.iter().map(|e| e.sessions).sum(),
+            jobs_run: usage.jobs_run,
+            tokens_in: usage.tokens_in,
+            tokens_out: usage.tokens_out,
+            cost_usd: cost,
+            cost_per_job: share(cost, usage.jobs_run),
+            cost_per_execution: share(cost, usage.executions.len() as u64),
+            cost_per_correct_field: share(cost, fields_passed),
+            executions: usage
+                .executions
+                .iter()
+                .map(|e| ExecutionCost {
+                    cost_per_job: share(e.cost_usd, e.jobs),
+                    ..e.clone()
+                })
+                .collect(),
+        }
+    }
+}
+
+/// Accumulates [`UsageTotals`] from the sessions of one job at a time: how a store without
+/// an aggregate query sums usage.
 #[derive(Debug, Clone, Default)]
 pub struct CostTally {
     only_execution: Option<ExecutionId>,
-    totals: CostMetrics,
+    jobs_run: u64,
+    tokens_in: u64,
+    tokens_out: u64,
     executions: IndexMap<Option<ExecutionId>, ExecutionCost>,
 }
 
@@ -74,10 +116,8 @@ impl CostTally {
                 continue;
             }
             ran = true;
-            self.totals.sessions += 1;
-            self.totals.tokens_in += session.usage.tokens_in;
-            self.totals.tokens_out += session.usage.tokens_out;
-            self.totals.cost_usd += session.usage.cost_usd;
+            self.tokens_in += session.usage.tokens_in;
+            self.tokens_out += session.usage.tokens_out;
             let execution = self
                 .executions
                 .entry(session.execution_id)
@@ -93,27 +133,23 @@ impl CostTally {
             }
         }
         if ran {
-            self.totals.jobs_run += 1;
+            self.jobs_run += 1;
+        }
+    }
+
+    /// The totals so far, executions in first-seen order.
+    pub fn usage(&self) -> UsageTotals {
+        UsageTotals {
+            jobs_run: self.jobs_run,
+            tokens_in: self.tokens_in,
+            tokens_out: self.tokens_out,
+            executions: self.executions.values().cloned().collect(),
         }
     }
 
     /// The totals so far, with cost per correct field computed from `fields_passed`.
     pub fn metrics(&self, fields_passed: u64) -> CostMetrics {
-        let cost = self.totals.cost_usd;
-        CostMetrics {
-            cost_per_job: share(cost, self.totals.jobs_run),
-            cost_per_execution: share(cost, self.executions.len() as u64),
-            cost_per_correct_field: share(cost, fields_passed),
-            executions: self
-                .executions
-                .values()
-                .map(|e| ExecutionCost {
-                    cost_per_job: share(e.cost_usd, e.jobs),
-                    ..e.clone()
-                })
-                .collect(),
-            ..self.totals.clone()
-        }
+        CostMetrics::from_usage(&self.usage(), fields_passed)
     }
 }
 

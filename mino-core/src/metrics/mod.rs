@@ -10,6 +10,8 @@ mod store;
 mod trend;
 
 pub use columns::{metrics_of, AccuracyTally};
-pub use cost::{CostMetrics, CostTally, ExecutionCost};
-pub use store::{batch_metrics, batch_report, snapshot_execution_end, MetricsReport};
+pub use cost::{CostMetrics, CostTally, ExecutionCost, UsageTotals};
+pub use store::{
+    batch_metrics, batch_report, snapshot_execution_end, usage_by_paging, MetricsReport,
+};
 pub use trend::{trend_from_snapshots, Trend, TrendBy, TrendKey, TrendPoint};

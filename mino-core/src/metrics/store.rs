@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use tracing::debug;
 
 use super::columns::AccuracyTally;
-use super::cost::{CostMetrics, CostTally};
+use super::cost::{CostMetrics, CostTally, UsageTotals};
 use crate::error::{Error, Result};
 use crate::model::{
     BatchMetrics, Execution, Job, JobFilter, JobId, MetricsSnapshot, NewSnapshot, Session,
@@ -30,19 +30,17 @@ pub async fn batch_metrics(store: &dyn Store, filter: &JobFilter) -> Result<Batc
     Ok(batch_report(store, filter).await?.metrics)
 }
 
-/// Accuracy and cost of the jobs matching `filter`, paging through them 500 at a time.
+/// Accuracy and cost of the jobs matching `filter`.
 ///
 /// # Behavior
 ///
-/// - Accuracy comes from each job's stored evaluation (see [`AccuracyTally`]); columns come
-///   in first-seen order.
+/// - Accuracy comes from each job's stored evaluation (see [`AccuracyTally`]), paging
+///   through the jobs 500 at a time; columns come in first-seen order.
 /// - Cost comes from the sessions of each job that ever ran (has an `execution_id`); when
-///   the filter names an execution, only that execution's sessions count.
-/// - Sessions are read per job with [`Store::list_sessions`], a few jobs at a time: the
-///   store has no aggregate query for usage yet.
+///   the filter names an execution, only that execution's sessions count. The store sums it
+///   ([`Store::usage_totals`]).
 pub async fn batch_report(store: &dyn Store, filter: &JobFilter) -> Result<MetricsReport> {
     let mut accuracy = AccuracyTally::new();
-    let mut cost = CostTally::new(filter.execution_id);
     let mut cursor: Option<Cursor> = None;
     loop {
         let page = store
@@ -51,6 +49,32 @@ pub async fn batch_report(store: &dyn Store, filter: &JobFilter) -> Result<Metri
         for job in &page.data {
             accuracy.add_job(job);
         }
+        debug!(jobs = page.data.len(), "metrics: counted a page of jobs");
+        match page.next_cursor {
+            Some(next) => cursor = Some(Cursor::decode(&next)?),
+            None => break,
+        }
+    }
+    let usage = store.usage_totals(filter).await?;
+    let cost = CostMetrics::from_usage(&usage, accuracy.fields_passed());
+    let mut metrics = accuracy.metrics();
+    metrics.cost_usd = cost.cost_usd;
+    Ok(MetricsReport { metrics, cost })
+}
+
+/// Sums the usage of the sessions of the jobs matching `filter` by reading every job's
+/// sessions, a few jobs at a time: what [`Store::usage_totals`] does for a store without an
+/// aggregate query.
+pub async fn usage_by_paging<S: Store + ?Sized>(
+    store: &S,
+    filter: &JobFilter,
+) -> Result<UsageTotals> {
+    let mut cost = CostTally::new(filter.execution_id);
+    let mut cursor: Option<Cursor> = None;
+    loop {
+        let page = store
+            .list_jobs(filter, PageRequest::new(MAX_PAGE_LIMIT, cursor)?)
+            .await?;
         let ran: Vec<JobId> = page
             .data
             .iter()
@@ -65,20 +89,15 @@ pub async fn batch_report(store: &dyn Store, filter: &JobFilter) -> Result<Metri
         for job_sessions in &sessions {
             cost.add_job_sessions(job_sessions);
         }
-        debug!(jobs = page.data.len(), "metrics: counted a page of jobs");
         match page.next_cursor {
             Some(next) => cursor = Some(Cursor::decode(&next)?),
-            None => break,
+            None => return Ok(cost.usage()),
         }
     }
-    let cost = cost.metrics(accuracy.fields_passed());
-    let mut metrics = accuracy.metrics();
-    metrics.cost_usd = cost.cost_usd;
-    Ok(MetricsReport { metrics, cost })
 }
 
 /// Every session of one job.
-async fn job_sessions(store: &dyn Store, job: JobId) -> Result<Vec<Session>> {
+async fn job_sessions<S: Store + ?Sized>(store: &S, job: JobId) -> Result<Vec<Session>> {
     let mut all = Vec::new();
     let mut cursor = None;
     loop {

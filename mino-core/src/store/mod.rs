@@ -18,6 +18,7 @@ pub use page::{Cursor, Page, PageRequest, DEFAULT_PAGE_LIMIT, MAX_PAGE_LIMIT, MI
 pub use queue::{AttemptResult, Claim, FinishedAttempt, NextStep, Reclaimed};
 
 use crate::error::{Error, Result};
+use crate::metrics::UsageTotals;
 use crate::model::*;
 
 /// A store shared between tasks.
@@ -205,6 +206,14 @@ pub trait Store: Send + Sync + Debug + 'static {
                 None => return Ok(ids),
             }
         }
+    }
+
+    /// Sums the usage (sessions, distinct jobs, tokens, cost per execution) of the sessions
+    /// of the jobs matching `filter` that ever ran (have an `execution_id`); when the filter
+    /// names an execution, only that execution's sessions count. Executions come oldest
+    /// first. The default reads every job's sessions; stores override it with one query.
+    async fn usage_totals(&self, filter: &JobFilter) -> Result<UsageTotals> {
+        crate::metrics::usage_by_paging(self, filter).await
     }
 
     // ---- executions -----------------------------------------------------------------------

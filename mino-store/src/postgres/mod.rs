@@ -31,6 +31,7 @@ mod selection;
 mod sessions;
 mod snapshots;
 mod store;
+mod usage;
 #[cfg(test)]
 mod tests;
 

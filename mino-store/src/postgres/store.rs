@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use async_trait::async_trait;
+use mino_core::metrics::UsageTotals;
 use mino_core::model::*;
 use mino_core::store::{
     AttemptResult, BatchFilter, Claim, ExecutionFilter, FinishedAttempt, JobRows, Page,
@@ -12,7 +13,7 @@ use mino_core::Result;
 
 use super::{
     artifacts, batches, executions, ground_truth, job_writes, jobs, projects, queue, sessions,
-    snapshots, PostgresStore,
+    snapshots, usage, PostgresStore,
 };
 
 #[async_trait]
@@ -99,6 +100,10 @@ impl Store for PostgresStore {
 
     async fn bulk_update_jobs(&self, ids: &[JobId], update: JobUpdate) -> Result<u64> {
         job_writes::bulk_update(&self.pool, ids, update).await
+    }
+
+    async fn usage_totals(&self, filter: &JobFilter) -> Result<UsageTotals> {
+        usage::totals(&self.pool, filter).await
     }
 
     async fn update_jobs_each(&self, updates: Vec<(JobId, JobUpdate)>) -> Result<u64> {

@@ -36,6 +36,7 @@ mod selection;
 mod sessions;
 mod snapshots;
 mod store;
+mod usage;
 
 use std::sync::Arc;
 

@@ -7,8 +7,9 @@ use async_trait::async_trait;
 
 use super::{
     artifacts, attempts, batches, executions, ground_truth, job_bulk, job_query, jobs, projects,
-    queue, selection, sessions, snapshots, SqliteStore,
+    queue, selection, sessions, snapshots, usage, SqliteStore,
 };
+use mino_core::metrics::UsageTotals;
 use mino_core::model::*;
 use mino_core::store::{
     AttemptResult, BatchFilter, Claim, ExecutionFilter, FinishedAttempt, JobRows, Page,
@@ -141,6 +142,11 @@ impl Store for SqliteStore {
         self.conns
             .write(move |tx| job_bulk::update(tx, &ids, &update))
             .await
+    }
+
+    async fn usage_totals(&self, filter: &JobFilter) -> Result<UsageTotals> {
+        let filter = filter.clone();
+        self.conns.read(move |tx| usage::totals(tx, &filter)).await
     }
 
     async fn update_jobs_each(&self, updates: Vec<(JobId, JobUpdate)>) -> Result<u64> {

@@ -116,6 +116,7 @@ store_tests!(
     executions::conflicts_and_validation,
     executions::update_and_list,
     sessions::lifecycle,
+    sessions::usage_totals_sum_sessions_per_execution,
     snapshots::roundtrip_and_order,
     snapshots::an_execution_has_one_end_snapshot,
     ground_truth::every_change_is_recorded_once_with_its_author,

@@ -128,3 +128,121 @@ pub async fn lifecycle(store: DynStore) {
         ErrorKind::NotFound,
     );
 }
+
+/// A finished session of `job` in `execution` that spent `usage`.
+async fn spent(store: &DynStore, job: JobId, execution: ExecutionId, attempt: u32, usage: Usage) {
+    let session = store
+        .create_session(NewSession {
+            job_id: job,
+            execution_id: Some(execution),
+            attempt,
+            worker_id: "w".into(),
+        })
+        .await
+        .expect("session");
+    store
+        .finish_session(
+            session.id,
+            SessionOutcome {
+                status: SessionStatus::Failed,
+                log: vec![],
+                extraction: None,
+                error: None,
+                screenshot: None,
+                final_url: None,
+                usage,
+            },
+        )
+        .await
+        .expect("finish");
+}
+
+pub async fn usage_totals_sum_sessions_per_execution(store: DynStore) {
+    let p = project(&store, "Cost").await;
+    let b = batch(&store, &p, 3, 0).await;
+    let jobs = all_jobs(&store, &in_batch(&b)).await;
+    let (j0, j1) = (jobs[0].id, jobs[1].id);
+    let usage = |tokens_in, cost_usd| Usage {
+        tokens_in,
+        tokens_out: tokens_in / 10,
+        cost_usd,
+    };
+    let e1 = store
+        .create_execution(
+            crate::fixtures::new_execution(&b),
+            JobSelection::Ids(vec![j0, j1]),
+        )
+        .await
+        .expect("execution 1");
+    spent(&store, j0, e1.id, 1, usage(100, 0.25)).await;
+    spent(&store, j0, e1.id, 2, usage(200, 0.5)).await;
+    spent(&store, j1, e1.id, 1, usage(50, 0.125)).await;
+    store
+        .update_execution(
+            e1.id,
+            ExecutionUpdate {
+                status: Some(ExecutionStatus::Completed),
+                ..ExecutionUpdate::default()
+            },
+        )
+        .await
+        .expect("end execution 1");
+    store.bulk_rerun_jobs(&[j0]).await.expect("rerun");
+    let e2 = store
+        .create_execution(
+            crate::fixtures::new_execution(&b),
+            JobSelection::Ids(vec![j0]),
+        )
+        .await
+        .expect("execution 2");
+    spent(&store, j0, e2.id, 1, usage(400, 1.0)).await;
+
+    let whole = store.usage_totals(&in_batch(&b)).await.expect("totals");
+    assert_eq!(whole.jobs_run, 2, "job 2 never ran");
+    assert_eq!((whole.tokens_in, whole.tokens_out), (750, 75));
+    let per: Vec<_> = whole
+        .executions
+        .iter()
+        .map(|e| (e.execution_id, e.sessions, e.jobs, e.cost_usd))
+        .collect();
+    assert_eq!(
+        per,
+        vec![(Some(e1.id), 3, 2, 0.875), (Some(e2.id), 1, 1, 1.0)],
+        "oldest execution first"
+    );
+    // The general way (every job's sessions) agrees with the store's query.
+    let paged = mino_core::metrics::usage_by_paging(store.as_ref(), &in_batch(&b))
+        .await
+        .expect("paged");
+    assert_eq!(paged, whole);
+
+    // One execution: its jobs now, and only its sessions.
+    let of_e2 = store
+        .usage_totals(&JobFilter {
+            execution_id: Some(e2.id),
+            ..in_batch(&b)
+        })
+        .await
+        .expect("e2");
+    assert_eq!((of_e2.jobs_run, of_e2.tokens_in), (1, 400));
+    let of_e1 = store
+        .usage_totals(&JobFilter {
+            execution_id: Some(e1.id),
+            ..in_batch(&b)
+        })
+        .await
+        .expect("e1");
+    assert_eq!(
+        (of_e1.jobs_run, of_e1.tokens_in),
+        (1, 50),
+        "job 0 belongs to execution 2 now"
+    );
+    let none = store
+        .usage_totals(&JobFilter {
+            search: Some("no such site".into()),
+            ..in_batch(&b)
+        })
+        .await
+        .expect("none");
+    assert_eq!(none, mino_core::metrics::UsageTotals::default());
+}
