@@ -259,27 +259,12 @@ pub trait Store: Send + Sync + Debug + 'static {
     /// its concurrency — counted across every worker sharing the store. Each claimed job
     /// becomes `running` with `attempts + 1` (in the job and in its execution's record), and a
     /// `running` session is created for the attempt, all in one transaction.
-    async fn claim_jobs(&self, _worker: &str, _max: u32, _lease: Duration) -> Result<Vec<Claim>> {
-        Err(Error::new(
-            crate::ErrorKind::Unsupported,
-            "claim_jobs is not implemented by this store yet",
-        ))
-    }
+    async fn claim_jobs(&self, worker: &str, max: u32, lease: Duration) -> Result<Vec<Claim>>;
 
     /// Extends to now + `lease` the leases that `worker` still holds among `jobs`. Returns the
     /// jobs among `jobs` that it no longer holds, or whose execution is stopping or finished:
     /// the worker must abort those attempts.
-    async fn heartbeat(
-        &self,
-        _worker: &str,
-        _jobs: &[JobId],
-        _lease: Duration,
-    ) -> Result<Vec<JobId>> {
-        Err(Error::new(
-            crate::ErrorKind::Unsupported,
-            "heartbeat is not implemented by this store yet",
-        ))
-    }
+    async fn heartbeat(&self, worker: &str, jobs: &[JobId], lease: Duration) -> Result<Vec<JobId>>;
 
     /// Records the result of an attempt in one transaction: finishes its session, moves the job
     /// as `result.next` says (in the job and in its execution's record), stores the extraction
@@ -290,26 +275,16 @@ pub trait Store: Send + Sync + Debug + 'static {
     /// and the job was reclaimed): then nothing is written, so no job is ever finished twice.
     async fn finish_attempt(
         &self,
-        _worker: &str,
-        _session: SessionId,
-        _result: AttemptResult,
-    ) -> Result<FinishedAttempt> {
-        Err(Error::new(
-            crate::ErrorKind::Unsupported,
-            "finish_attempt is not implemented by this store yet",
-        ))
-    }
+        worker: &str,
+        session: SessionId,
+        result: AttemptResult,
+    ) -> Result<FinishedAttempt>;
 
     /// Closes every attempt whose lease has expired: its session becomes `lost`, with an error
     /// naming the worker that stopped heartbeating, and its job is queued again at once — or
     /// failed when no attempts are left, or cancelled when its execution is stopping or
     /// finished. Ends the executions that thereby finish.
-    async fn reclaim_expired(&self) -> Result<Vec<Reclaimed>> {
-        Err(Error::new(
-            crate::ErrorKind::Unsupported,
-            "reclaim_expired is not implemented by this store yet",
-        ))
-    }
+    async fn reclaim_expired(&self) -> Result<Vec<Reclaimed>>;
 
     // ---- sessions -------------------------------------------------------------------------
 

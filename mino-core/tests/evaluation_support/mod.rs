@@ -218,6 +218,37 @@ impl Store for MemoryStore {
         unsupported("bulk_update_jobs")
     }
 
+    async fn claim_jobs(
+        &self,
+        _worker: &str,
+        _max: u32,
+        _lease: std::time::Duration,
+    ) -> Result<Vec<mino_core::store::Claim>> {
+        unsupported("claim_jobs")
+    }
+
+    async fn heartbeat(
+        &self,
+        _worker: &str,
+        _jobs: &[JobId],
+        _lease: std::time::Duration,
+    ) -> Result<Vec<JobId>> {
+        unsupported("heartbeat")
+    }
+
+    async fn finish_attempt(
+        &self,
+        _worker: &str,
+        _session: SessionId,
+        _result: mino_core::store::AttemptResult,
+    ) -> Result<mino_core::store::FinishedAttempt> {
+        unsupported("finish_attempt")
+    }
+
+    async fn reclaim_expired(&self) -> Result<Vec<mino_core::store::Reclaimed>> {
+        unsupported("reclaim_expired")
+    }
+
     async fn update_jobs_each(&self, _updates: Vec<(JobId, JobUpdate)>) -> Result<u64> {
         unsupported("update_jobs_each")
     }
