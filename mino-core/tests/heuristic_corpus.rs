@@ -12,47 +12,24 @@ use std::path::{Path, PathBuf};
 use indexmap::IndexMap;
 use mino_core::agent::heuristic::extract_site;
 use mino_core::agent::AgentTask;
-use mino_core::model::{FieldType, OutputField};
+use mino_core::model::OutputField;
 use url::Url;
-
-const INSTRUCTIONS: &str =
-    "For each site, extract the product, article, event or company details shown on it.";
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/sites")
 }
 
-fn field(name: &str, ty: FieldType, description: &str) -> OutputField {
-    let mut f = OutputField::named(name);
-    f.field_type = ty;
-    f.description = description.to_owned();
-    f
+/// The task every corpus site is run with (`task.json` beside `expected.csv`): the
+/// instructions and the output fields, whose types and descriptions steer the agent.
+#[derive(serde::Deserialize)]
+struct CorpusTask {
+    instructions: String,
+    output_fields: Vec<OutputField>,
 }
 
-fn fields() -> Vec<OutputField> {
-    vec![
-        field(
-            "title",
-            FieldType::Text,
-            "the name of the product, article or event",
-        ),
-        field("price", FieldType::Number, ""),
-        field("author", FieldType::Text, ""),
-        field(
-            "date",
-            FieldType::Date,
-            "when it was published or takes place",
-        ),
-        field("email", FieldType::Email, ""),
-        field("phone", FieldType::Phone, ""),
-        field(
-            "company",
-            FieldType::Text,
-            "the company or organization behind it",
-        ),
-        field("address", FieldType::Text, "postal address"),
-        field("sku", FieldType::Text, ""),
-    ]
+fn corpus_task() -> CorpusTask {
+    let text = std::fs::read_to_string(corpus_dir().join("task.json")).expect("task.json");
+    serde_json::from_str(&text).expect("task.json is a corpus task")
 }
 
 /// One row of expected.csv.
@@ -174,7 +151,8 @@ fn normalisation_is_strict_enough() {
 
 #[test]
 fn corpus_accuracy_is_at_least_95_percent() {
-    let task_fields = fields();
+    let corpus = corpus_task();
+    let task_fields = corpus.output_fields.clone();
     let rows = read_expected();
     assert!(rows.len() >= 40, "the corpus has {} sites", rows.len());
 
@@ -191,7 +169,7 @@ fn corpus_accuracy_is_at_least_95_percent() {
             .expect("absolute path")
             .to_string();
         let task = AgentTask {
-            instructions: INSTRUCTIONS.to_owned(),
+            instructions: corpus.instructions.clone(),
             site_url: url.clone(),
             inputs: IndexMap::new(),
             output_fields: task_fields.clone(),
@@ -269,6 +247,7 @@ fn javascript_pages_are_marked_and_hold_nothing_without_a_browser() {
         "the corpus marks {} JavaScript pages",
         js.len()
     );
+    let corpus = corpus_task();
     for row in js {
         let path = corpus_dir().join(&row.site);
         let html = std::fs::read_to_string(&path).expect("fixture page exists");
@@ -276,10 +255,10 @@ fn javascript_pages_are_marked_and_hold_nothing_without_a_browser() {
             .expect("absolute path")
             .to_string();
         let task = AgentTask {
-            instructions: INSTRUCTIONS.to_owned(),
+            instructions: corpus.instructions.clone(),
             site_url: url.clone(),
             inputs: IndexMap::new(),
-            output_fields: fields(),
+            output_fields: corpus.output_fields.clone(),
         };
         let result = extract_site(&task, &html, &url, 1, fetch);
         // Without running the script, the values the page renders are not in its HTML.
