@@ -174,6 +174,11 @@ impl Platform {
             .map_err(|_| PyRuntimeError::new_err("the platform lock is poisoned"))?
             .take();
         if let Some(platform) = taken {
+            if crate::runtime::forked() {
+                // See `Drop`: what the parent opened stays the parent's.
+                std::mem::forget(platform);
+                return Ok(());
+            }
             block_on(py, async move {
                 platform.stop_worker(Shutdown::HandBack).await;
                 drop(platform);
@@ -205,7 +210,11 @@ impl Drop for Platform {
         // dropped would go on claiming jobs.)
         if let Ok(slot) = self.inner.get_mut() {
             if let Some(platform) = slot.take() {
-                if let Some(runtime) = crate::runtime::existing() {
+                if crate::runtime::forked() {
+                    // The parent's platform: its browser and connections are the parent's,
+                    // and dropping them here would close or kill them under it.
+                    std::mem::forget(platform);
+                } else if let Some(runtime) = crate::runtime::existing() {
                     runtime.spawn(async move {
                         platform.stop_worker(Shutdown::HandBack).await;
                         drop(platform);

@@ -9,6 +9,7 @@ use std::future::Future;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use pyo3::exceptions::PyRuntimeError;
 use pyo3::prelude::*;
 use tokio::runtime::Runtime;
 
@@ -17,20 +18,33 @@ use crate::errors::internal_error;
 /// How often a waiting call looks for pending signals (Ctrl-C).
 pub const SIGNAL_CHECK: Duration = Duration::from_millis(100);
 
-static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+/// The runtime and the process that started it.
+static RUNTIME: OnceLock<(u32, Runtime)> = OnceLock::new();
 
 /// The process-wide runtime, started on first use.
+///
+/// A child made by `fork()` inherits the runtime without its threads, so it would hang: it
+/// gets an error instead (use the `spawn` start method of `multiprocessing`).
 pub fn runtime() -> PyResult<&'static Runtime> {
-    if let Some(runtime) = RUNTIME.get() {
-        return Ok(runtime);
+    let (pid, runtime) = match RUNTIME.get() {
+        Some(started) => started,
+        None => {
+            let built = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .thread_name("mino-runtime")
+                .build()
+                .map_err(|err| internal_error(format!("cannot start the Tokio runtime: {err}")))?;
+            // Two threads may race here; the loser's runtime is dropped unused.
+            RUNTIME.get_or_init(|| (std::process::id(), built))
+        }
+    };
+    if *pid != std::process::id() {
+        return Err(PyRuntimeError::new_err(
+            "mino was started in the parent of this forked process and cannot run here; \
+             use multiprocessing's \"spawn\" start method, or open platforms only after the fork",
+        ));
     }
-    let built = tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .thread_name("mino-runtime")
-        .build()
-        .map_err(|err| internal_error(format!("cannot start the Tokio runtime: {err}")))?;
-    // Two threads may race here; the loser's runtime is dropped unused.
-    Ok(RUNTIME.get_or_init(|| built))
+    Ok(runtime)
 }
 
 /// Runs `future` to completion on the runtime with the GIL released, checking for signals
@@ -63,7 +77,17 @@ where
     block_on(py, future)?.map_err(|err| crate::errors::to_py_err(py, err))
 }
 
-/// The runtime, if it was started.
+/// Whether this process is a fork of the one that started the runtime.
+pub fn forked() -> bool {
+    RUNTIME
+        .get()
+        .is_some_and(|(pid, _)| *pid != std::process::id())
+}
+
+/// The runtime, if this process started it.
 pub fn existing() -> Option<&'static Runtime> {
-    RUNTIME.get()
+    RUNTIME
+        .get()
+        .filter(|(pid, _)| *pid == std::process::id())
+        .map(|(_, runtime)| runtime)
 }

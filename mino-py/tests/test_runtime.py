@@ -119,3 +119,22 @@ def test_one_runtime_per_process(tmp_path: Path) -> None:
     assert after - before < 8
     for platform in [first, *others]:
         platform.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs fork()")
+def test_a_forked_child_gets_an_error_and_leaves_the_parent_alone(idle_platform: mino.Platform) -> None:
+    project = idle_platform.create_project("before fork", fields=["title"])
+    pid = os.fork()
+    if pid == 0:  # the child: every call fails clearly, close() does not touch the parent's
+        code = 1
+        try:
+            try:
+                idle_platform.project(project)
+            except RuntimeError as err:
+                code = 0 if "fork" in str(err) else 2
+            idle_platform.close()
+        finally:
+            os._exit(code)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert idle_platform.project(project).name == "before fork"
