@@ -94,6 +94,22 @@ def test_events_can_time_out(idle_platform: mino.Platform) -> None:
     assert list(execution.events()) == []
 
 
+def test_platform_events_see_every_execution(idle_platform: mino.Platform) -> None:
+    events = idle_platform.events(timeout=10)
+    first = _running_execution(idle_platform)
+    second = _running_execution(idle_platform)
+    started = []
+    while len(started) < 2:
+        event = next(events)
+        if isinstance(event, mino.ExecutionStatusEvent):
+            started.append((event.execution_id, event.status))
+    assert started == [(first.id, "running"), (second.id, "running")]
+    second.set_concurrency(3)
+    concurrency = next(e for e in events if isinstance(e, mino.ConcurrencyEvent))
+    assert (concurrency.execution_id, concurrency.concurrency) == (second.id, 3)
+    assert not events.finished
+
+
 def _runtime_threads() -> Tuple[int, List[str]]:
     names = []
     for task in Path("/proc/self/task").iterdir():
