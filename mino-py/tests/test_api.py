@@ -27,6 +27,11 @@ def test_projects_and_versions(idle_platform: mino.Platform) -> None:
         "comparator": None,
     }
 
+    # Records given back as arguments mean what they say.
+    copy = idle_platform.create_project("Copy", fields=project.output_fields, agent=project.agent)
+    assert [f.to_dict() for f in copy.output_fields] == [f.to_dict() for f in project.output_fields]
+    assert copy.agent.to_dict() == project.agent.to_dict()
+
     updated = idle_platform.update_instructions(project, "v2", fields=["title"])
     assert updated.instruction_version == 2 and updated.instructions == "v2"
     renamed = idle_platform.update_project(project.id, name="Shops 2", max_attempts=3)
