@@ -28,9 +28,8 @@ use mino::ErrorKind;
 /// Short, so that a dead worker's jobs come back within seconds.
 const LEASE_SECS: u64 = 3;
 const CONCURRENCY: u32 = 6;
-/// Jobs of the fault test: ten rounds of the twenty-row fault pattern, sized so the test
-/// takes a minute or two on two busy cores.
-const FAULT_JOBS: usize = 200;
+/// Jobs of the fault test: fifteen rounds of the twenty-row fault pattern.
+const FAULT_JOBS: usize = 300;
 /// Jobs of the restart test.
 const RESTART_JOBS: usize = 72;
 const MAX_ATTEMPTS: u32 = 5;

@@ -84,7 +84,6 @@ pub async fn run(global: &GlobalArgs, args: RunArgs) -> anyhow::Result<()> {
             backoff: args.backoff,
             ..WorkerConfig::default()
         },
-        ..mino::PlatformOptions::default()
     })
     .await?;
 
