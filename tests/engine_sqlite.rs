@@ -554,3 +554,40 @@ async fn change_concurrency(
     assert_eq!(changed.expect("the change").concurrency, concurrency);
     (before, Utc::now())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_worker_whose_handle_is_dropped_stops_claiming() {
+    let Some(h) = Harness::start(shop(Duration::ZERO)).await else {
+        return;
+    };
+    h.platform
+        .stop_worker(mino::engine::Shutdown::Graceful)
+        .await;
+    let p = &h.platform;
+    let orphan = mino::engine::start_worker(
+        p.store().clone(),
+        p.driver().clone(),
+        p.agents().clone(),
+        p.events().clone(),
+        WorkerConfig {
+            poll_interval: Duration::from_millis(20),
+            ..WorkerConfig::default()
+        },
+    );
+    drop(orphan);
+    let b = h.batch(1, 60, &paths("/p", 3)).await;
+    let started = h.start_execution(&b, production(3)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let now = h.execution(started.id).await;
+    assert_eq!(
+        (now.counts.queued, now.counts.running),
+        (3, 0),
+        "nothing claimed the jobs: {:?}",
+        now.counts
+    );
+    // A worker that is kept runs them.
+    p.start_worker().expect("a worker starts");
+    let done = h.finished(started.id, Duration::from_secs(120)).await;
+    assert_eq!(done.counts.completed, 3);
+    h.stop().await;
+}

@@ -24,7 +24,8 @@ pub enum Shutdown {
     HandBack,
 }
 
-/// A running worker.
+/// A running worker. Dropping the handle without [`shutdown`](Self::shutdown) stops it
+/// gracefully.
 #[derive(Debug)]
 pub struct WorkerHandle {
     worker_id: String,
@@ -121,6 +122,11 @@ async fn worker_loop(
         if let Some(how) = *stop.borrow() {
             break how;
         }
+        // The handle was dropped without a shutdown: nobody can stop this worker any more,
+        // so it stops now, letting running attempts finish.
+        if stop.has_changed().is_err() {
+            break Shutdown::Graceful;
+        }
         let free = config.max_in_flight.saturating_sub(lock(&running).len());
         let mut claimed_all = false;
         if free > 0 {
@@ -159,6 +165,7 @@ async fn worker_loop(
         };
         tokio::select! {
             biased;
+            // A shutdown, or a dropped handle (checked at the top of the loop).
             _ = stop.changed() => {}
             Some(job) = done_rx.recv() => {
                 let mut running = lock(&running);
