@@ -4,7 +4,6 @@
 use rusqlite::{Connection, OptionalExtension, Row};
 
 use super::error::SqlResultExt;
-use super::jobs::status_counts;
 use super::page;
 use super::row::{
     enum_at, micros, now, opt_time_at, opt_u32_at, seed_from_sql, time_at, u32_at, uuid_at,
@@ -16,12 +15,34 @@ use mino_core::model::{
 use mino_core::store::{ExecutionFilter, Page, PageRequest};
 use mino_core::{Error, Result};
 
-/// The columns of an [`Execution`], in [`from_row`] order.
-pub(crate) const COLUMNS: &str = "id, project_id, batch_id, mode, sample_size, seed, \
+/// The columns of an [`Execution`], in [`from_row`] order. The job counts by status are
+/// kept in the execution's row by triggers on `execution_jobs` (migration 4), so reading an
+/// execution costs one row however many jobs it has.
+const COLUMNS: &str = "id, project_id, batch_id, mode, sample_size, seed, \
+    concurrency, max_attempts, job_timeout_secs, instruction_version, status, created_at, \
+    updated_at, finished_at, jobs_pending, jobs_queued, jobs_running, jobs_completed, \
+    jobs_failed, jobs_cancelled, jobs_invalid";
+
+/// The columns a new execution is inserted with (its counts start at zero).
+pub(crate) const INSERT_COLUMNS: &str = "id, project_id, batch_id, mode, sample_size, seed, \
     concurrency, max_attempts, job_timeout_secs, instruction_version, status, created_at, \
     updated_at, finished_at";
 
+/// A count column; the triggers never take one below zero.
+fn count_at(row: &Row<'_>, index: usize) -> rusqlite::Result<u64> {
+    Ok(u64::try_from(row.get::<_, i64>(index)?).unwrap_or(0))
+}
+
 fn from_row(row: &Row<'_>) -> rusqlite::Result<Execution> {
+    let counts = StatusCounts {
+        pending: count_at(row, 14)?,
+        queued: count_at(row, 15)?,
+        running: count_at(row, 16)?,
+        completed: count_at(row, 17)?,
+        failed: count_at(row, 18)?,
+        cancelled: count_at(row, 19)?,
+        invalid: count_at(row, 20)?,
+    };
     Ok(Execution {
         id: ExecutionId(uuid_at(row, 0)?),
         project_id: ProjectId(uuid_at(row, 1)?),
@@ -34,28 +55,12 @@ fn from_row(row: &Row<'_>) -> rusqlite::Result<Execution> {
         job_timeout_secs: u32_at(row, 8)?,
         instruction_version: u32_at(row, 9)?,
         status: enum_at(row, 10, ExecutionStatus::parse)?,
-        total: 0,
-        counts: StatusCounts::default(),
+        total: counts.total(),
+        counts,
         created_at: time_at(row, 11)?,
         updated_at: time_at(row, 12)?,
         finished_at: opt_time_at(row, 13)?,
     })
-}
-
-/// Fills in `counts` and `total` from the execution's own record of its jobs.
-fn with_counts(conn: &Connection, mut execution: Execution) -> Result<Execution> {
-    let rows: Vec<(String, i64)> = conn
-        .prepare_cached(
-            "SELECT status, count(*) FROM execution_jobs WHERE execution_id = ?1 GROUP BY status",
-        )
-        .and_then(|mut stmt| {
-            stmt.query_map([execution.id.0.as_bytes()], |r| Ok((r.get(0)?, r.get(1)?)))?
-                .collect()
-        })
-        .db("count an execution's jobs")?;
-    execution.counts = status_counts(rows)?;
-    execution.total = execution.counts.total();
-    Ok(execution)
 }
 
 fn read(conn: &Connection, id: ExecutionId) -> Result<Execution> {
@@ -67,8 +72,7 @@ fn read(conn: &Connection, id: ExecutionId) -> Result<Execution> {
 
 /// Gets an execution with its counts.
 pub(crate) fn get(conn: &Connection, id: ExecutionId) -> Result<Execution> {
-    let execution = read(conn, id)?;
-    with_counts(conn, execution)
+    read(conn, id)
 }
 
 /// Lists executions by id.
@@ -112,10 +116,6 @@ pub(crate) fn list(
             .collect::<rusqlite::Result<Vec<_>>>()
         })
         .db("list executions")?;
-    let rows = rows
-        .into_iter()
-        .map(|e| with_counts(conn, e))
-        .collect::<Result<Vec<_>>>()?;
     Ok(page::by_id(rows, page, |e| e.id.0))
 }
 

@@ -97,27 +97,23 @@ pub(crate) fn claim(
     if max == 0 {
         return Ok(claims);
     }
-    let running: Vec<([u8; 16], i64)> = conn
+    // `jobs_running` is the execution's count of running jobs, kept by triggers.
+    let running: Vec<([u8; 16], i64, i64)> = conn
         .prepare_cached(
-            "SELECT id, concurrency FROM executions WHERE status = 'running' ORDER BY id",
+            "SELECT id, concurrency, jobs_running FROM executions WHERE status = 'running' \
+             ORDER BY id",
         )
         .and_then(|mut stmt| {
-            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?
                 .collect()
         })
         .db("find running executions")?;
-    for (execution, concurrency) in running {
+    for (execution, concurrency, busy) in running {
         let room = max as usize - claims.len();
         if room == 0 {
             break;
         }
         let execution = ExecutionId(uuid::Uuid::from_bytes(execution));
-        let busy: i64 = conn
-            .prepare_cached(
-                "SELECT count(*) FROM execution_jobs WHERE execution_id = ?1 AND status = 'running'",
-            )
-            .and_then(|mut stmt| stmt.query_row([execution.0.as_bytes()], |r| r.get(0)))
-            .db("count an execution's running jobs")?;
         let free = usize::try_from(concurrency - busy).unwrap_or(0).min(room);
         if free == 0 {
             continue;

@@ -7,7 +7,7 @@ use rusqlite::{params_from_iter, Connection, OptionalExtension};
 
 use super::batches;
 use super::error::SqlResultExt;
-use super::executions::{self, COLUMNS};
+use super::executions::{self, INSERT_COLUMNS};
 use super::job_query;
 use super::jobs::{active_conflict, is_active};
 use super::row::{micros, now, seed_to_sql};
@@ -82,7 +82,7 @@ fn insert(
     at: chrono::DateTime<chrono::Utc>,
 ) -> Result<()> {
     conn.prepare_cached(&format!(
-        "INSERT INTO executions ({COLUMNS}) \
+        "INSERT INTO executions ({INSERT_COLUMNS}) \
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, 'running', ?11, ?11, NULL)"
     ))
     .and_then(|mut stmt| {

@@ -39,6 +39,11 @@ pub(crate) const MIGRATIONS: &[Migration] = &[
         name: "audit_and_end_snapshots",
         sql: include_str!("0003_audit_and_end_snapshots.sql"),
     },
+    Migration {
+        version: 4,
+        name: "execution_counts",
+        sql: include_str!("0004_execution_counts.sql"),
+    },
 ];
 
 /// The newest schema version this binary knows.
