@@ -31,9 +31,9 @@ mod selection;
 mod sessions;
 mod snapshots;
 mod store;
-mod usage;
 #[cfg(test)]
 mod tests;
+mod usage;
 
 use mino_core::{Error, ErrorKind, Result};
 use sqlx::postgres::PgPoolOptions;
