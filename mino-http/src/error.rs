@@ -219,4 +219,39 @@ mod tests {
         );
         assert_eq!(status_and_code(ErrorKind::Storage).1, "INTERNAL");
     }
+
+    #[tokio::test]
+    async fn a_panic_becomes_an_internal_error_without_its_message() {
+        let response = panic_response(Box::new("secret detail"));
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap_or_default();
+        let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        assert_eq!(body["error"]["code"], "INTERNAL");
+        assert!(!body.to_string().contains("secret detail"));
+    }
+
+    #[tokio::test]
+    async fn internal_errors_hide_their_message_and_carry_the_request_id() {
+        let response = crate::request_id::scope_for_test("req-7", || {
+            ApiError(Error::storage(
+                "disk on fire at /var/db",
+                std::io::Error::other("io"),
+            ))
+            .into_response()
+        })
+        .await;
+        assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap_or_default();
+        let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        assert_eq!(body["error"]["code"], "INTERNAL");
+        assert_eq!(body["error"]["details"]["request_id"], "req-7");
+        assert!(!body.to_string().contains("disk on fire"));
+        assert!(body["error"]["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("req-7")));
+    }
 }

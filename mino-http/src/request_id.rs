@@ -41,3 +41,9 @@ pub async fn scope(request: Request, next: Next) -> Response {
         .unwrap_or_default();
     CURRENT.scope(id, next.run(request)).await
 }
+
+/// Runs `f` as if inside a request with id `id` (for tests of what errors carry).
+#[cfg(test)]
+pub(crate) async fn scope_for_test<T>(id: &str, f: impl FnOnce() -> T) -> T {
+    CURRENT.scope(id.to_owned(), async move { f() }).await
+}
