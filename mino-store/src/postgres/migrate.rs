@@ -137,7 +137,14 @@ mod tests {
     fn newer_or_foreign_history_is_refused() {
         assert!(check_applied(&[]).is_ok());
         assert!(check_applied(&[(1, "initial".into())]).is_ok());
-        let newer = check_applied(&[(1, "initial".into()), (2, "future".into())]);
+        let known: Vec<(i32, String)> = MIGRATIONS
+            .iter()
+            .map(|m| (m.version, m.name.to_owned()))
+            .collect();
+        assert!(check_applied(&known).is_ok());
+        let mut newer = known.clone();
+        newer.push((SCHEMA_VERSION + 1, "future".into()));
+        let newer = check_applied(&newer);
         assert_eq!(newer.err().map(|e| e.kind()), Some(ErrorKind::Unsupported));
         let foreign = check_applied(&[(1, "something else".into())]);
         assert_eq!(foreign.err().map(|e| e.kind()), Some(ErrorKind::Internal));
