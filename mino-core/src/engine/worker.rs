@@ -114,7 +114,9 @@ async fn worker_loop(
         stop_beating.clone(),
     ));
     let (done_tx, mut done_rx) = mpsc::unbounded_channel::<JobId>();
-    let mut reclaim = tokio::time::interval((config.lease / 2).max(Duration::from_millis(100)));
+    // As often as heartbeats: a dead worker's jobs run again at most a lease plus one
+    // heartbeat interval after its last beat.
+    let mut reclaim = tokio::time::interval(config.heartbeat_interval());
     reclaim.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut claim_failures = 0u32;
 
