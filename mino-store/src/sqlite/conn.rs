@@ -1,7 +1,7 @@
 //! The connections of one store: a single writer behind a mutex and a small pool of readers.
 //!
-//! SQLite lets one connection write at a time, so writes queue on the mutex instead of
-//! spinning on `SQLITE_BUSY`. In WAL mode readers never block the writer nor each other, so
+//! SQLite lets one connection write at a time, so writes queue for the writer thread (which
+//! commits them in groups, see [`super::writer`]) instead of spinning on `SQLITE_BUSY`. In WAL mode readers never block the writer nor each other, so
 //! reads run on their own connections in parallel. All of it is blocking work, done on
 //! Tokio's blocking threads.
 
@@ -14,6 +14,7 @@ use tracing::{debug, error};
 
 use super::config::{SqliteConfig, SqliteLocation};
 use super::error::{join_error, SqlResultExt};
+use super::writer::WriteQueue;
 use mino_core::{Error, ErrorKind, Result};
 
 /// Prepared statements each connection keeps; create_batch and the engine reuse theirs.
@@ -32,7 +33,8 @@ const READER_CACHE_KIB: i64 = 16 * 1024;
 /// The writer and the readers of one database.
 #[derive(Debug)]
 pub(crate) struct Connections {
-    writer: Mutex<Connection>,
+    writer: Arc<Mutex<Connection>>,
+    writes: WriteQueue,
     readers: Option<Readers>,
 }
 
@@ -83,31 +85,23 @@ impl Connections {
             _ => None,
         };
         debug!(readers = config.readers, "opened SQLite connections");
+        let writer = Arc::new(Mutex::new(writer));
         Ok(Connections {
-            writer: Mutex::new(writer),
+            writes: WriteQueue::spawn(Arc::clone(&writer))?,
+            writer,
             readers,
         })
     }
 
-    /// Runs `f` in an immediate write transaction on the writer, committing when it returns
-    /// `Ok` and rolling back otherwise.
-    pub(crate) async fn write<T, F>(self: &Arc<Self>, f: F) -> Result<T>
+    /// Runs `f` in a write transaction on the writer, committing when it returns `Ok` and
+    /// rolling back otherwise. The transaction may be shared with other writes queued at the
+    /// same time, each in its own savepoint; `f` answers only for its own changes.
+    pub(crate) async fn write<T, F>(&self, f: F) -> Result<T>
     where
         T: Send + 'static,
         F: FnOnce(&Transaction<'_>) -> Result<T> + Send + 'static,
     {
-        let this = Arc::clone(self);
-        tokio::task::spawn_blocking(move || {
-            let mut conn = this.lock_writer();
-            let tx = conn
-                .transaction_with_behavior(TransactionBehavior::Immediate)
-                .db("begin a write transaction")?;
-            let value = f(&tx)?;
-            tx.commit().db("commit")?;
-            Ok(value)
-        })
-        .await
-        .map_err(join_error)?
+        self.writes.write(f).await
     }
 
     /// Like [`Connections::write`], for one large insert whose rows are checked by the

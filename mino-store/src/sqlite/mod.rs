@@ -37,6 +37,7 @@ mod sessions;
 mod snapshots;
 mod store;
 mod usage;
+mod writer;
 
 use std::sync::Arc;
 
