@@ -15,7 +15,7 @@ use super::codec::{id_page, parse_stored, push_id_page, to_i32, to_u32, to_u64};
 use super::error::DbResultExt;
 use super::selection::{lock_batch, Selection};
 
-const EXECUTION_COLUMNS: &str = "id, project_id, batch_id, mode, sample_size, seed, \
+pub(crate) const EXECUTION_COLUMNS: &str = "id, project_id, batch_id, mode, sample_size, seed, \
      concurrency, max_attempts, job_timeout_secs, instruction_version, status, \
      jobs_pending, jobs_queued, jobs_running, jobs_completed, jobs_failed, jobs_cancelled, \
      jobs_invalid, created_at, updated_at, finished_at";
@@ -242,29 +242,41 @@ pub(crate) async fn fetch(
 }
 
 /// Ends an active execution (locked by the caller) that has no queued or running job left:
-/// `stopped` when it was stopping, `completed` otherwise. Returns it as it is now.
+/// `stopped` when it was stopping, `completed` otherwise. Returns it as it is now, in one
+/// round trip: callers hold the execution's lock until they commit.
 pub(crate) async fn settle(conn: &mut PgConnection, id: ExecutionId) -> Result<Execution> {
+    // When nothing ends, the second branch reads the row as this transaction left it (an
+    // update by this statement would be invisible to it, but then the first branch has it).
     let sql = format!(
-        "UPDATE executions SET \
+        "WITH ended AS (UPDATE executions SET \
          status = CASE WHEN status = 'stopping' THEN 'stopped' ELSE 'completed' END, \
          finished_at = now(), updated_at = now() \
          WHERE id = $1 AND status IN ('running', 'paused', 'stopping') \
          AND jobs_queued = 0 AND jobs_running = 0 \
-         RETURNING {EXECUTION_COLUMNS}"
+         RETURNING {EXECUTION_COLUMNS}) \
+         SELECT {EXECUTION_COLUMNS}, true AS ended FROM ended \
+         UNION ALL \
+         SELECT {EXECUTION_COLUMNS}, false FROM executions \
+         WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM ended)"
     );
-    let ended: Option<ExecutionRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let row: Option<SettledRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(id.0)
         .fetch_optional(&mut *conn)
         .await
         .db()?;
-    match ended {
-        Some(row) => {
-            let execution = row.into_model()?;
-            info!(execution_id = %id, status = execution.status.as_str(), "execution ended");
-            Ok(execution)
-        }
-        None => fetch(conn, id, false).await?.into_model(),
+    let row = row.ok_or_else(|| Error::not_found("execution", id))?;
+    let execution = row.execution.into_model()?;
+    if row.ended {
+        info!(execution_id = %id, status = execution.status.as_str(), "execution ended");
     }
+    Ok(execution)
+}
+
+#[derive(sqlx::FromRow)]
+struct SettledRow {
+    #[sqlx(flatten)]
+    execution: ExecutionRow,
+    ended: bool,
 }
 
 /// Cancels an execution's queued jobs, in the jobs and in the execution's own record.

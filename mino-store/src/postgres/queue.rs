@@ -1,18 +1,22 @@
 //! The engine's job queue: claims with leases, heartbeats, finishing attempts, reclaiming
 //! the work of workers that died.
 //!
-//! Locks are always taken in the same order — the execution row, then job rows — so the
-//! operations cannot deadlock one another. Claims lock executions with `SKIP LOCKED`: a
-//! claimer never waits for another, it moves on to the next execution (or comes back
-//! empty-handed and polls again), and while it holds an execution nobody else can start
-//! its jobs, which is what keeps the concurrency limit exact across workers.
+//! Claims and reclaims lock the execution row, then job rows with `SKIP LOCKED`; finishing an
+//! attempt locks its job row, then the execution row (last, so that the lock every claim and
+//! finish of the execution needs is held as briefly as possible). Nobody waits for a job row
+//! while holding an execution, so the operations cannot deadlock one another. Claims lock
+//! executions with `SKIP LOCKED` too: a claimer never waits for another, it moves on to the
+//! next execution (or comes back empty-handed and polls again), and while it holds an
+//! execution nobody else can start its jobs, which is what keeps the concurrency limit exact
+//! across workers.
 
 use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use mino_core::model::{
-    ExecutionId, ExecutionStatus, JobId, SessionError, SessionId, SessionStatus, Usage,
+    Execution, ExecutionId, ExecutionStatus, JobId, Session, SessionError, SessionId,
+    SessionStatus, Usage,
 };
 use mino_core::store::{AttemptResult, Claim, FinishedAttempt, NextStep, Reclaimed};
 use mino_core::{Error, ErrorKind, Result};
@@ -20,17 +24,19 @@ use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::codec::{to_i32, PairsRef};
+use super::codec::PairsRef;
 use super::error::DbResultExt;
-use super::executions::{fetch, settle};
+use super::executions::{fetch, settle, ExecutionRow, EXECUTION_COLUMNS};
 use super::jobs::{JobRow, JOB_COLUMNS};
-use super::sessions::{write_outcome, SessionRow, SESSION_COLUMNS};
+use super::sessions::{SessionRow, SESSION_COLUMNS};
 
 #[derive(sqlx::FromRow)]
 struct ClaimedRow {
     #[sqlx(flatten)]
     job: JobRow,
     lease_expires_at: DateTime<Utc>,
+    session_id: Uuid,
+    session_started_at: DateTime<Utc>,
 }
 
 pub(crate) async fn claim(
@@ -45,22 +51,25 @@ pub(crate) async fn claim(
     }
     let lease = lease_micros(lease)?;
     let mut tx = pool.begin().await.db()?;
-    let executions: Vec<(Uuid, i32, i64)> = sqlx::query_as(
-        "SELECT id, concurrency, jobs_running FROM executions WHERE status = 'running' \
-         ORDER BY id FOR UPDATE SKIP LOCKED",
-    )
-    .fetch_all(&mut *tx)
-    .await
-    .db()?;
+    let sql = format!(
+        "SELECT {EXECUTION_COLUMNS} FROM executions WHERE status = 'running' \
+         ORDER BY id FOR UPDATE SKIP LOCKED"
+    );
+    let executions: Vec<ExecutionRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .fetch_all(&mut *tx)
+        .await
+        .db()?;
 
     let mut claims = Vec::new();
     let mut left = i64::from(max);
-    for (execution, concurrency, running) in executions {
-        let take = left.min(i64::from(concurrency) - running);
+    for row in executions {
+        let execution = row.into_model()?;
+        let running = i64::try_from(execution.counts.running).unwrap_or(i64::MAX);
+        let take = left.min(i64::from(execution.concurrency) - running);
         if take <= 0 {
             continue;
         }
-        let taken = claim_from(&mut tx, ExecutionId(execution), worker, take, lease).await?;
+        let taken = claim_from(&mut tx, execution, worker, take, lease).await?;
         left -= taken.len() as i64;
         claims.extend(taken);
         if left == 0 {
@@ -71,92 +80,79 @@ pub(crate) async fn claim(
     Ok(claims)
 }
 
-/// Starts up to `take` due jobs of one execution (locked by the caller) for `worker`.
+/// Starts up to `take` due jobs of one execution (locked by the caller) for `worker`, in one
+/// statement: the jobs, their records in the execution and a session for each.
 async fn claim_from(
     conn: &mut PgConnection,
-    execution: ExecutionId,
+    mut execution: Execution,
     worker: &str,
     take: i64,
     lease: i64,
 ) -> Result<Vec<Claim>> {
+    let session_ids: Vec<Uuid> = (0..take).map(|_| SessionId::new().0).collect();
     let sql = format!(
-        "UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = $2, \
-         lease_expires_at = now() + $3 * interval '1 microsecond', next_attempt_at = NULL, \
-         updated_at = now() \
-         WHERE id IN (SELECT id FROM jobs WHERE execution_id = $1 AND status = 'queued' \
-                      AND (next_attempt_at IS NULL OR next_attempt_at <= now()) \
-                      ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
-         RETURNING {JOB_COLUMNS}, lease_expires_at"
+        "WITH claimed AS ( \
+             UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = $2, \
+             lease_expires_at = now() + $3 * interval '1 microsecond', next_attempt_at = NULL, \
+             updated_at = now() \
+             WHERE id IN (SELECT id FROM jobs WHERE execution_id = $1 AND status = 'queued' \
+                          AND (next_attempt_at IS NULL OR next_attempt_at <= now()) \
+                          ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+             RETURNING {JOB_COLUMNS}, lease_expires_at), \
+         recorded AS ( \
+             UPDATE execution_jobs SET status = 'running', attempts = attempts + 1 \
+             WHERE execution_id = $1 AND job_id IN (SELECT id FROM claimed)), \
+         numbered AS ( \
+             SELECT c.id AS job_id, c.attempts, s.session_id \
+             FROM (SELECT id, attempts, row_number() OVER (ORDER BY id) AS n FROM claimed) c \
+             JOIN UNNEST($5::uuid[]) WITH ORDINALITY AS s (session_id, n) USING (n)), \
+         made AS ( \
+             INSERT INTO sessions (id, job_id, execution_id, attempt, worker_id, status, usage) \
+             SELECT session_id, job_id, $1, attempts, $2, 'running', $6 FROM numbered \
+             RETURNING id, job_id, started_at) \
+         SELECT claimed.*, made.id AS session_id, made.started_at AS session_started_at \
+         FROM claimed JOIN made ON made.job_id = claimed.id ORDER BY claimed.id"
     );
-    let mut rows: Vec<ClaimedRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(execution.0)
+    let rows: Vec<ClaimedRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(execution.id.0)
         .bind(worker)
         .bind(lease)
         .bind(take)
-        .fetch_all(&mut *conn)
-        .await
-        .db()?;
-    if rows.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut jobs = Vec::with_capacity(rows.len());
-    let mut leases = Vec::with_capacity(rows.len());
-    for row in rows.drain(..) {
-        leases.push(row.lease_expires_at);
-        jobs.push(row.job.into_model()?);
-    }
-    let ids: Vec<Uuid> = jobs.iter().map(|j| j.id.0).collect();
-    sqlx::query(
-        "UPDATE execution_jobs SET status = 'running', attempts = attempts + 1 \
-         WHERE execution_id = $1 AND job_id = ANY($2)",
-    )
-    .bind(execution.0)
-    .bind(&ids)
-    .execute(&mut *conn)
-    .await
-    .db()?;
-
-    let session_ids: Vec<Uuid> = jobs.iter().map(|_| SessionId::new().0).collect();
-    let attempts = jobs
-        .iter()
-        .map(|j| to_i32(j.attempts, "attempts"))
-        .collect::<Result<Vec<_>>>()?;
-    let sql = format!(
-        "INSERT INTO sessions (id, job_id, execution_id, attempt, worker_id, status, usage) \
-         SELECT s.id, s.job_id, $1, s.attempt, $2, 'running', $3 \
-         FROM UNNEST($4::uuid[], $5::uuid[], $6::integer[]) AS s (id, job_id, attempt) \
-         RETURNING {SESSION_COLUMNS}"
-    );
-    let sessions: Vec<SessionRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(execution.0)
-        .bind(worker)
-        .bind(Json(Usage::default()))
         .bind(&session_ids)
-        .bind(&ids)
-        .bind(&attempts)
+        .bind(Json(Usage::default()))
         .fetch_all(&mut *conn)
         .await
         .db()?;
-    let mut sessions = sessions
-        .into_iter()
-        .map(SessionRow::into_model)
-        .collect::<Result<Vec<_>>>()?;
-
-    let execution = fetch(conn, execution, false).await?.into_model()?;
-    let mut claims = Vec::with_capacity(jobs.len());
-    for (job, lease_expires_at) in jobs.into_iter().zip(leases) {
-        let at = sessions
-            .iter()
-            .position(|s| s.job_id == job.id)
-            .ok_or_else(|| Error::internal(format!("no session was made for job {}", job.id)))?;
+    // The counters as the record's trigger leaves them at the end of the statement.
+    let n = rows.len() as u64;
+    execution.counts.queued = execution.counts.queued.saturating_sub(n);
+    execution.counts.running += n;
+    let mut claims = Vec::with_capacity(rows.len());
+    for row in rows {
+        let job = row.job.into_model()?;
+        let session = Session {
+            id: SessionId(row.session_id),
+            job_id: job.id,
+            execution_id: Some(execution.id),
+            attempt: job.attempts,
+            worker_id: worker.to_owned(),
+            status: SessionStatus::Running,
+            started_at: row.session_started_at,
+            finished_at: None,
+            log: Vec::new(),
+            extraction: None,
+            error: None,
+            screenshot: None,
+            final_url: None,
+            usage: Usage::default(),
+        };
         claims.push(Claim {
-            session: sessions.swap_remove(at),
             job,
             execution: execution.clone(),
-            lease_expires_at,
+            session,
+            lease_expires_at: row.lease_expires_at,
         });
     }
-    claims.sort_by_key(|c| c.job.id);
     Ok(claims)
 }
 
@@ -205,47 +201,48 @@ pub(crate) async fn finish(
             .with_context("field", "status"));
     }
     let mut tx = pool.begin().await.db()?;
-    let attempt: Option<(Uuid, Option<Uuid>)> =
-        sqlx::query_as("SELECT job_id, execution_id FROM sessions WHERE id = $1")
-            .bind(session.0)
-            .fetch_optional(&mut *tx)
-            .await
-            .db()?;
-    let (job_id, execution_id) = attempt.ok_or_else(|| Error::not_found("session", session))?;
-    let lost = || {
-        Error::conflict(format!(
+    // The job's row is locked first, while the session is written: the execution's row, which
+    // every claim and finish of the execution needs, is locked last and held only for the
+    // last few statements. Claims and reclaims lock the execution first but skip locked
+    // jobs, and a finishing job is locked by its finisher alone: there is no cycle to wait
+    // in. A reclaim that got here first left the job no longer running: nothing is updated.
+    let sql = format!(
+        "WITH held AS (SELECT j.id AS held_job FROM jobs j JOIN sessions s ON s.job_id = j.id \
+                       WHERE s.id = $1 AND j.status = 'running' AND j.lease_owner = $2 \
+                       AND j.execution_id = s.execution_id FOR UPDATE OF j) \
+         UPDATE sessions SET status = $3, finished_at = now(), log = $4, extraction = $5, \
+         error = $6, screenshot = $7, final_url = $8, usage = $9 \
+         FROM held WHERE sessions.id = $1 AND sessions.job_id = held.held_job \
+         AND sessions.status = 'running' AND sessions.worker_id = $2 \
+         RETURNING {SESSION_COLUMNS}"
+    );
+    let outcome = &result.outcome;
+    let written: Option<SessionRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(session.0)
+        .bind(worker)
+        .bind(outcome.status.as_str())
+        .bind(Json(&outcome.log))
+        .bind(outcome.extraction.as_ref().map(|e| Json(PairsRef(e))))
+        .bind(outcome.error.as_ref().map(Json))
+        .bind(outcome.screenshot.map(|a| a.0))
+        .bind(&outcome.final_url)
+        .bind(Json(&outcome.usage))
+        .fetch_optional(&mut *tx)
+        .await
+        .db()?;
+    let Some(written) = written else {
+        return Err(Error::conflict(format!(
             "worker {worker} no longer holds the job of session {session}"
         ))
-        .with_context("session_id", session.to_string())
+        .with_context("session_id", session.to_string()));
     };
-    let execution = ExecutionId(execution_id.ok_or_else(lost)?);
-    // Lock order: execution, job, session — as in claims and reclaims. The session is read
-    // again under the locks: a reclaim may have marked it lost since the first read.
+    let session = written.into_model()?;
+    let job_id = session.job_id.0;
+    let execution = session
+        .execution_id
+        .ok_or_else(|| Error::internal(format!("session {} has no execution", session.id)))?;
     let status = fetch(&mut tx, execution, true).await?.status()?;
-    let held: Option<i32> = sqlx::query_scalar(
-        "SELECT 1 FROM jobs WHERE id = $1 AND status = 'running' AND lease_owner = $2 \
-         AND execution_id = $3 FOR UPDATE",
-    )
-    .bind(job_id)
-    .bind(worker)
-    .bind(execution.0)
-    .fetch_optional(&mut *tx)
-    .await
-    .db()?;
-    let current: Option<i32> = sqlx::query_scalar(
-        "SELECT 1 FROM sessions WHERE id = $1 AND status = 'running' AND worker_id = $2 \
-         FOR UPDATE",
-    )
-    .bind(session.0)
-    .bind(worker)
-    .fetch_optional(&mut *tx)
-    .await
-    .db()?;
-    if held.is_none() || current.is_none() {
-        return Err(lost());
-    }
 
-    let session = write_outcome(&mut tx, session, &result.outcome).await?;
     // A stopping or finished execution runs nothing more: a retry becomes a cancellation.
     let next = match result.next {
         NextStep::Retry { .. }
@@ -260,13 +257,18 @@ pub(crate) async fn finish(
         NextStep::Retry { at } => Some(at),
         _ => None,
     };
+    // The job and its record in the execution in one statement; the execution's counters
+    // follow from the record's trigger at the end of it.
     let sql = format!(
-        "UPDATE jobs SET status = $2, lease_owner = NULL, lease_expires_at = NULL, \
+        "WITH job AS (UPDATE jobs SET status = $2, lease_owner = NULL, lease_expires_at = NULL, \
          next_attempt_at = $3, \
          extraction = CASE WHEN $4 THEN COALESCE($5, extraction) ELSE extraction END, \
          evaluation = CASE WHEN $4 THEN $6 ELSE evaluation END, \
          last_error = CASE WHEN $4 THEN NULL ELSE COALESCE($7, last_error) END, \
-         updated_at = now() WHERE id = $1 RETURNING {JOB_COLUMNS}"
+         updated_at = now() WHERE id = $1 RETURNING {JOB_COLUMNS}), \
+         recorded AS (UPDATE execution_jobs SET status = $2 \
+                      WHERE execution_id = $8 AND job_id = $1) \
+         SELECT * FROM job"
     );
     let job: JobRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(job_id)
@@ -282,10 +284,10 @@ pub(crate) async fn finish(
         )
         .bind(result.evaluation.as_ref().map(Json))
         .bind(result.outcome.error.as_ref().map(|e| e.message.as_str()))
+        .bind(execution.0)
         .fetch_one(&mut *tx)
         .await
         .db()?;
-    set_execution_status(&mut tx, execution, job_id, next.job_status().as_str()).await?;
     let execution = settle(&mut tx, execution).await?;
     tx.commit().await.db()?;
     Ok(FinishedAttempt {
