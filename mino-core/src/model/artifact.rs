@@ -7,6 +7,7 @@ use super::ids::{ArtifactId, JobId, SessionId};
 
 /// Metadata of a stored blob.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Artifact {
     /// Its id.
     pub id: ArtifactId,

@@ -7,6 +7,7 @@ use super::ids::{BatchId, ProjectId};
 
 /// The type detected for a CSV column from its values.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ColumnType {
     /// URLs or bare domains.
@@ -29,6 +30,7 @@ pub enum ColumnType {
 
 /// What a column is used for.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ColumnRole {
     /// The site URL of each row.
@@ -44,6 +46,7 @@ pub enum ColumnRole {
 
 /// One column of a batch as detected on ingest.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ColumnSchema {
     /// The header as written in the file.
     pub name: String,
@@ -59,6 +62,7 @@ pub struct ColumnSchema {
 
 /// A row that could not become a runnable job, with where it is in the file and why.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InvalidRow {
     /// Data row index from 0 (the header is not a row).
     pub row_index: u64,
@@ -70,6 +74,7 @@ pub struct InvalidRow {
 
 /// A batch: the jobs of one CSV file.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Batch {
     /// Its id.
     pub id: BatchId,
@@ -112,6 +117,7 @@ impl Batch {
 /// Input for creating a batch; the store assigns the id and timestamps and counts the rows
 /// it stores (total, valid, invalid).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewBatch {
     /// The project it belongs to.
     pub project_id: ProjectId,
@@ -131,6 +137,7 @@ pub struct NewBatch {
 
 /// A partial update of a batch.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BatchUpdate {
     /// New display name.
     #[serde(default)]

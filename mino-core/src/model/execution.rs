@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 
 /// Test (a sample) or production (all selected jobs).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ExecutionMode {
     /// A deterministic sample of 10–50 valid jobs.
@@ -39,6 +40,7 @@ impl ExecutionMode {
 
 /// Where an execution is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum ExecutionStatus {
     /// Jobs are being claimed and run.
@@ -100,6 +102,7 @@ impl ExecutionStatus {
 
 /// An execution.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Execution {
     /// Its id.
     pub id: ExecutionId,
@@ -137,6 +140,7 @@ pub struct Execution {
 
 /// Input for creating an execution.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewExecution {
     /// The project.
     pub project_id: ProjectId,
@@ -193,6 +197,7 @@ pub fn validate_concurrency(concurrency: u32) -> Result<()> {
 
 /// Which jobs an execution takes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum JobSelection {
     /// Exactly these jobs (e.g. a drawn sample). They must be in the execution's batch.
@@ -204,6 +209,7 @@ pub enum JobSelection {
 
 /// A change to a running execution.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ExecutionUpdate {
     /// New status.
     #[serde(default)]

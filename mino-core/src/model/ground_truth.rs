@@ -11,6 +11,7 @@ pub const UNKNOWN_ACTOR: &str = "unknown";
 
 /// One field's ground truth changed on one job.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GroundTruthChange {
     /// Its id (time-ordered: later changes have larger ids).
     pub id: ChangeId,
@@ -32,6 +33,7 @@ pub struct GroundTruthChange {
 
 /// Which changes to list; every set filter must match.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct GroundTruthChangeFilter {
     /// Changes to jobs of this batch.
     #[serde(default)]

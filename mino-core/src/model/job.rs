@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 
 /// Where a job is in its life.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum JobStatus {
     /// Not run yet, or reset for a rerun.
@@ -74,6 +75,7 @@ impl JobStatus {
 
 /// A job's overall verdict against ground truth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Accuracy {
     /// Every evaluated field matched.
@@ -111,6 +113,7 @@ pub type Extraction = IndexMap<String, Option<String>>;
 
 /// The verdict for one field of one job.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct FieldEvaluation {
     /// The field name.
     pub field: String,
@@ -128,6 +131,7 @@ pub struct FieldEvaluation {
 
 /// The evaluation of one job's latest extraction against its ground truth.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Evaluation {
     /// One entry per evaluated field.
     pub fields: Vec<FieldEvaluation>,
@@ -139,6 +143,7 @@ pub struct Evaluation {
 
 /// A job: one CSV row to run an agent on.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Job {
     /// Its id.
     pub id: JobId,
@@ -153,8 +158,10 @@ pub struct Job {
     /// The site URL (normalised: bare domains got `https://`).
     pub site_url: String,
     /// Input columns (header → value), in file order.
+    #[cfg_attr(feature = "openapi", schema(value_type = HashMap<String, String>))]
     pub inputs: IndexMap<String, String>,
     /// Ground truth (field → expected value), from `gt_` columns or set later.
+    #[cfg_attr(feature = "openapi", schema(value_type = HashMap<String, String>))]
     pub ground_truth: IndexMap<String, String>,
     /// Its status.
     pub status: JobStatus,
@@ -165,6 +172,7 @@ pub struct Job {
     /// The execution it belongs to now, or last belonged to.
     pub execution_id: Option<ExecutionId>,
     /// The latest successful extraction.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<HashMap<String, Option<String>>>))]
     pub extraction: Option<Extraction>,
     /// The latest evaluation against ground truth.
     pub evaluation: Option<Evaluation>,
@@ -180,6 +188,7 @@ pub struct Job {
 
 /// A job as produced by ingest, before the store assigns ids and timestamps.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewJob {
     /// Data row index from 0.
     pub row_index: u64,
@@ -188,8 +197,10 @@ pub struct NewJob {
     /// The site URL, normalised (may be empty for invalid rows).
     pub site_url: String,
     /// Input columns.
+    #[cfg_attr(feature = "openapi", schema(value_type = HashMap<String, String>))]
     pub inputs: IndexMap<String, String>,
     /// Ground truth.
+    #[cfg_attr(feature = "openapi", schema(value_type = HashMap<String, String>))]
     pub ground_truth: IndexMap<String, String>,
     /// `Some(reason)` makes the job `invalid`; `None` makes it `pending`.
     pub invalid_reason: Option<String>,
@@ -197,15 +208,18 @@ pub struct NewJob {
 
 /// A partial update of a job (one job, or many in a bulk update).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JobUpdate {
     /// New site URL (an invalid job with a new usable URL becomes pending).
     #[serde(default)]
     pub site_url: Option<String>,
     /// Input values to set (merged into the existing inputs).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<HashMap<String, String>>))]
     pub inputs: Option<IndexMap<String, String>>,
     /// Ground-truth values to set (merged; an empty string removes the field).
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<HashMap<String, String>>))]
     pub ground_truth: Option<IndexMap<String, String>>,
     /// New status; only `pending` (reset) and `cancelled` may be set by hand.
     #[serde(default)]
@@ -240,6 +254,7 @@ impl JobUpdate {
 
 /// Filters for job lists, counts and exports. Every set filter must match.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct JobFilter {
     /// Jobs of this project.
     #[serde(default)]
@@ -266,6 +281,7 @@ pub struct JobFilter {
 
 /// Job counts by status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct StatusCounts {
     /// Pending jobs.
     pub pending: u64,

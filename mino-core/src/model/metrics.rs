@@ -7,6 +7,7 @@ use super::ids::{BatchId, ExecutionId, SnapshotId};
 
 /// Accuracy of one output field (column) over a set of jobs.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ColumnMetrics {
     /// The field.
     pub field: String,
@@ -26,6 +27,7 @@ pub struct ColumnMetrics {
 
 /// Metrics over a batch (or one execution of it).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct BatchMetrics {
     /// Jobs with an evaluation.
     pub jobs_evaluated: u64,
@@ -46,6 +48,7 @@ pub struct BatchMetrics {
 
 /// A stored snapshot of metrics.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct MetricsSnapshot {
     /// Its id.
     pub id: SnapshotId,
@@ -66,6 +69,7 @@ pub struct MetricsSnapshot {
 
 /// Input for storing a snapshot.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewSnapshot {
     /// The batch.
     pub batch_id: BatchId,

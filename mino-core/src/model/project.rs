@@ -8,6 +8,7 @@ use crate::error::{Error, Result};
 
 /// The type of an output field; it picks the comparator used against ground truth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum FieldType {
     /// Free text.
@@ -31,6 +32,7 @@ pub enum FieldType {
 
 /// One value the agent must extract from every site.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct OutputField {
     /// The field name; ground truth for it lives in the CSV column `gt_<name>`.
     pub name: String,
@@ -45,6 +47,7 @@ pub struct OutputField {
     pub selector: Option<String>,
     /// Comparator settings overriding the defaults of the field type (see the evaluation module).
     #[serde(default, skip_serializing_if = "serde_json::Value::is_null")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub comparator: serde_json::Value,
 }
 
@@ -63,11 +66,13 @@ impl OutputField {
 
 /// Which agent a project uses, by registry name, with its JSON settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct AgentConfig {
     /// Registry name: `heuristic` (default), `llm`, `agentql`, or a plugin's name.
     pub name: String,
     /// Agent-specific settings.
     #[serde(default)]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub settings: serde_json::Value,
 }
 
@@ -82,6 +87,7 @@ impl Default for AgentConfig {
 
 /// Per-project run settings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(default)]
 pub struct ProjectSettings {
     /// Proxies to rotate through, one per browser session (e.g. `http://host:3128`).
@@ -124,6 +130,7 @@ impl ProjectSettings {
 
 /// A project: what to extract, how, and from which batches.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Project {
     /// Its id.
     pub id: ProjectId,
@@ -149,6 +156,7 @@ pub struct Project {
 
 /// Input for creating a project.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewProject {
     /// A short name (1–200 characters).
     pub name: String,
@@ -194,6 +202,7 @@ impl NewProject {
 ///
 /// Changing `instructions` or `output_fields` creates a new instruction version.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ProjectUpdate {
     /// New name.
     #[serde(default)]
@@ -234,6 +243,7 @@ impl ProjectUpdate {
 /// One numbered version of a project's instructions and output fields. Versions are never
 /// changed or deleted while the project exists.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct InstructionVersion {
     /// The project.
     pub project_id: ProjectId,

@@ -9,6 +9,7 @@ use crate::error::ErrorKind;
 
 /// How an attempt ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum SessionStatus {
     /// Still running.
@@ -38,6 +39,7 @@ impl SessionStatus {
 
 /// Severity of a log line.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum LogLevel {
     /// Detail.
@@ -52,6 +54,7 @@ pub enum LogLevel {
 
 /// One line of an attempt's log.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct LogLine {
     /// When it was written.
     pub at: DateTime<Utc>,
@@ -63,6 +66,7 @@ pub struct LogLine {
 
 /// Tokens and money an attempt spent.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Usage {
     /// Prompt tokens.
     pub tokens_in: u64,
@@ -83,8 +87,10 @@ impl Usage {
 
 /// Why an attempt failed.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionError {
     /// The error kind.
+    #[cfg_attr(feature = "openapi", schema(value_type = String))]
     pub kind: ErrorKind,
     /// The message.
     pub message: String,
@@ -94,6 +100,7 @@ pub struct SessionError {
 
 /// One attempt at a job.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Session {
     /// Its id.
     pub id: SessionId,
@@ -114,6 +121,7 @@ pub struct Session {
     /// Ordered log lines.
     pub log: Vec<LogLine>,
     /// What it extracted, when it succeeded.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<HashMap<String, Option<String>>>))]
     pub extraction: Option<Extraction>,
     /// Why it failed.
     pub error: Option<SessionError>,
@@ -135,6 +143,7 @@ impl Session {
 
 /// Input for starting a session.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct NewSession {
     /// The job.
     pub job_id: JobId,
@@ -148,12 +157,14 @@ pub struct NewSession {
 
 /// How a session ended, to be recorded.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct SessionOutcome {
     /// The final status (not `Running`).
     pub status: SessionStatus,
     /// Log lines.
     pub log: Vec<LogLine>,
     /// The extraction, when it succeeded.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<HashMap<String, Option<String>>>))]
     pub extraction: Option<Extraction>,
     /// The error, when it failed.
     pub error: Option<SessionError>,

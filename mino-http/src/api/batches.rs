@@ -21,7 +21,7 @@ use crate::state::AppState;
 pub const MAX_JSON_ROWS: usize = 10_000;
 
 /// A batch with its job counts by status.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct BatchView {
     /// The batch.
     #[serde(flatten)]
@@ -31,11 +31,12 @@ pub struct BatchView {
 }
 
 /// A new batch and what ingest found in the file.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, ToSchema)]
 pub struct BatchCreated {
     /// The batch.
     pub batch: Batch,
     /// Columns, types, ground-truth columns, preview, invalid rows.
+    #[schema(value_type = Object)]
     pub report: IngestReport,
 }
 
@@ -73,7 +74,7 @@ pub async fn list(
 /// `name` (optional, default the file name) and `file`.
 #[utoipa::path(post, path = "/api/batches", tag = "batches",
     request_body(content = schemas::BatchUpload, content_type = "multipart/form-data"),
-    responses((status = 201, body = schemas::BatchCreated), (status = 400, body = crate::error::ErrorBody),
+    responses((status = 201, body = BatchCreated), (status = 400, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody),
         (status = 415, body = crate::error::ErrorBody)))]
 pub async fn create_upload(
@@ -177,7 +178,7 @@ pub struct NewBatchJson {
 #[utoipa::path(post, path = "/api/projects/{id}/batches", tag = "batches",
     params(("id" = String, Path, description = "project id (UUID)")),
     request_body = NewBatchJson,
-    responses((status = 201, body = schemas::BatchCreated), (status = 400, body = crate::error::ErrorBody),
+    responses((status = 201, body = BatchCreated), (status = 400, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody)))]
 pub async fn create_json(
     State(state): State<AppState>,
@@ -229,7 +230,7 @@ fn check_name(name: &str) -> ApiResult<()> {
 /// Gets a batch with its job counts.
 #[utoipa::path(get, path = "/api/batches/{id}", tag = "batches",
     params(("id" = String, Path, description = "batch id (UUID)")),
-    responses((status = 200, body = schemas::BatchView), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = BatchView), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     Path(batch): Path<String>,
@@ -243,8 +244,8 @@ pub async fn get(
 /// Renames a batch.
 #[utoipa::path(put, path = "/api/batches/{id}", tag = "batches",
     params(("id" = String, Path, description = "batch id (UUID)")),
-    request_body = schemas::BatchUpdate,
-    responses((status = 200, body = schemas::Batch), (status = 400, body = crate::error::ErrorBody),
+    request_body = BatchUpdate,
+    responses((status = 200, body = Batch), (status = 400, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,

@@ -73,7 +73,7 @@ fn check_range(field: &'static str, value: Option<u32>, min: u32, max: u32) -> A
     params(("id" = String, Path, description = "project id (UUID)"),
         ("batch_id" = String, Path, description = "batch id (UUID)")),
     request_body = StartBody,
-    responses((status = 201, body = schemas::Execution), (status = 400, body = crate::error::ErrorBody),
+    responses((status = 201, body = Execution), (status = 400, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn start(
     State(state): State<AppState>,
@@ -112,7 +112,7 @@ pub async fn start(
 /// Gets an execution.
 #[utoipa::path(get, path = "/api/executions/{id}", tag = "executions",
     params(("id" = String, Path, description = "execution id (UUID)")),
-    responses((status = 200, body = schemas::Execution), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = Execution), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     Path(execution): Path<String>,
@@ -136,7 +136,7 @@ pub async fn stats(
 /// Pauses a running execution (running attempts finish; no new one starts).
 #[utoipa::path(post, path = "/api/executions/{id}/pause", tag = "executions",
     params(("id" = String, Path, description = "execution id (UUID)")),
-    responses((status = 200, body = schemas::Execution), (status = 404, body = crate::error::ErrorBody),
+    responses((status = 200, body = Execution), (status = 404, body = crate::error::ErrorBody),
         (status = 409, body = crate::error::ErrorBody)))]
 pub async fn pause(
     State(state): State<AppState>,
@@ -149,7 +149,7 @@ pub async fn pause(
 /// Resumes a paused execution.
 #[utoipa::path(post, path = "/api/executions/{id}/resume", tag = "executions",
     params(("id" = String, Path, description = "execution id (UUID)")),
-    responses((status = 200, body = schemas::Execution), (status = 404, body = crate::error::ErrorBody),
+    responses((status = 200, body = Execution), (status = 404, body = crate::error::ErrorBody),
         (status = 409, body = crate::error::ErrorBody)))]
 pub async fn resume(
     State(state): State<AppState>,
@@ -162,7 +162,7 @@ pub async fn resume(
 /// Stops an execution: queued jobs are cancelled, running attempts aborted.
 #[utoipa::path(post, path = "/api/executions/{id}/stop", tag = "executions",
     params(("id" = String, Path, description = "execution id (UUID)")),
-    responses((status = 200, body = schemas::Execution), (status = 404, body = crate::error::ErrorBody),
+    responses((status = 200, body = Execution), (status = 404, body = crate::error::ErrorBody),
         (status = 409, body = crate::error::ErrorBody)))]
 pub async fn stop(
     State(state): State<AppState>,
@@ -184,7 +184,7 @@ pub struct ConcurrencyBody {
 #[utoipa::path(post, path = "/api/executions/{id}/concurrency", tag = "executions",
     params(("id" = String, Path, description = "execution id (UUID)")),
     request_body = ConcurrencyBody,
-    responses((status = 200, body = schemas::Execution), (status = 400, body = crate::error::ErrorBody),
+    responses((status = 200, body = Execution), (status = 400, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)))]
 pub async fn concurrency(
     State(state): State<AppState>,

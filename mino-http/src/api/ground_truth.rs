@@ -218,7 +218,7 @@ pub async fn trends(
 #[utoipa::path(post, path = "/api/batches/{id}/ground-truth/snapshot", tag = "ground truth",
     params(("id" = String, Path, description = "batch id (UUID)")),
     request_body = ExecutionParam,
-    responses((status = 201, body = schemas::MetricsSnapshot), (status = 400, body = crate::error::ErrorBody),
+    responses((status = 201, body = MetricsSnapshot), (status = 400, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody)))]
 pub async fn create_snapshot(
     State(state): State<AppState>,

@@ -53,8 +53,8 @@ pub async fn get(
 #[utoipa::path(patch, path = "/api/jobs/{id}", tag = "jobs",
     params(("id" = String, Path, description = "job id (UUID)"),
         ("x-mino-user" = Option<String>, Header, description = "who changes it (ground-truth audit)")),
-    request_body = schemas::JobUpdate,
-    responses((status = 200, body = schemas::Job), (status = 400, body = crate::error::ErrorBody),
+    request_body = JobUpdate,
+    responses((status = 200, body = Job), (status = 400, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
@@ -96,7 +96,6 @@ pub struct BulkUpdateBody {
     #[schema(value_type = Vec<String>)]
     pub job_ids: Vec<JobId>,
     /// The update.
-    #[schema(value_type = schemas::JobUpdate)]
     pub update: JobUpdate,
 }
 
@@ -113,7 +112,6 @@ pub struct RerunResult {
     /// Jobs reset and run again.
     pub affected: u64,
     /// The executions started.
-    #[schema(value_type = Vec<schemas::Execution>)]
     pub executions: Vec<Execution>,
 }
 

@@ -25,8 +25,8 @@ pub async fn list(
 }
 
 /// Creates a project (its instruction version 1).
-#[utoipa::path(post, path = "/api/projects", tag = "projects", request_body = schemas::NewProject,
-    responses((status = 201, body = schemas::Project), (status = 400, body = crate::error::ErrorBody)))]
+#[utoipa::path(post, path = "/api/projects", tag = "projects", request_body = NewProject,
+    responses((status = 201, body = Project), (status = 400, body = crate::error::ErrorBody)))]
 pub async fn create(
     State(state): State<AppState>,
     Json(new): Json<NewProject>,
@@ -39,7 +39,7 @@ pub async fn create(
 /// Gets a project.
 #[utoipa::path(get, path = "/api/projects/{id}", tag = "projects",
     params(("id" = String, Path, description = "project id (UUID)")),
-    responses((status = 200, body = schemas::Project), (status = 404, body = crate::error::ErrorBody)))]
+    responses((status = 200, body = Project), (status = 404, body = crate::error::ErrorBody)))]
 pub async fn get(
     State(state): State<AppState>,
     Path(project): Path<String>,
@@ -49,9 +49,9 @@ pub async fn get(
 }
 
 /// Updates a project; new instructions or output fields make a new instruction version.
-#[utoipa::path(put, path = "/api/projects/{id}", tag = "projects", request_body = schemas::ProjectUpdate,
+#[utoipa::path(put, path = "/api/projects/{id}", tag = "projects", request_body = ProjectUpdate,
     params(("id" = String, Path, description = "project id (UUID)")),
-    responses((status = 200, body = schemas::Project), (status = 400, body = crate::error::ErrorBody),
+    responses((status = 200, body = Project), (status = 400, body = crate::error::ErrorBody),
         (status = 404, body = crate::error::ErrorBody)))]
 pub async fn update(
     State(state): State<AppState>,
