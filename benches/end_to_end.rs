@@ -25,6 +25,8 @@
 //! Run: `cargo bench -p mino --bench end_to_end`. Needs Chromium (`MINO_CHROME` or on
 //! `PATH`). `MINO_BENCH_PAGES` (default 200), `MINO_BENCH_REPS` (default 3).
 
+#[path = "../mino-browser/benches/support/bare_chromium.rs"]
+mod bare_chromium;
 mod common;
 
 use std::collections::HashMap;
@@ -33,16 +35,11 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use chromiumoxide::browser::{Browser, BrowserConfig};
+use bare_chromium::Bare;
 use chromiumoxide::cdp::browser_protocol::page::CaptureScreenshotFormat;
-use chromiumoxide::cdp::browser_protocol::target::{
-    CreateBrowserContextParams, CreateTargetParams,
-};
-use chromiumoxide::handler::viewport::Viewport;
 use chromiumoxide::page::ScreenshotParams;
 use common::fixture::{FixtureServer, Reply};
 use common::{env_usize, load_average};
-use futures::StreamExt;
 use indexmap::IndexMap;
 use mino::agent::heuristic::{HeuristicSettings, SiteRun};
 use mino::agent::{AgentRegistry, AgentTask};
@@ -142,111 +139,46 @@ async fn serve(sites: Arc<Vec<Site>>) -> FixtureServer {
     .await
 }
 
-/// The bare baseline: a chromiumoxide browser launched as the driver launches its own.
-struct Bare {
-    browser: Browser,
-    _profile: tempfile::TempDir,
-}
-
-impl Bare {
-    async fn launch(executable: &Path) -> Bare {
-        let defaults = ChromiumConfig::local();
-        let profile = tempfile::Builder::new()
-            .prefix("mino-bench-e2e-")
-            .tempdir()
-            .expect("a profile dir");
-        let tmp = profile.path().join("tmp");
-        std::fs::create_dir_all(&tmp).expect("a temp dir");
-        let (width, height) = DEFAULT_VIEWPORT;
-        let config = BrowserConfig::builder()
-            .chrome_executable(executable)
-            .user_data_dir(profile.path().join("profile"))
-            .env("TMPDIR", tmp.to_string_lossy())
-            .window_size(width, height)
-            .viewport(Viewport {
-                width,
-                height,
-                ..Viewport::default()
-            })
-            .launch_timeout(defaults.launch_timeout)
-            .request_timeout(defaults.request_timeout)
-            .args(DEFAULT_FLAGS.iter().map(|f| f.trim_start_matches("--")))
-            .no_sandbox()
-            .build()
-            .expect("a browser config");
-        let (browser, mut handler) = Browser::launch(config).await.expect("launch Chromium");
-        tokio::spawn(async move { while handler.next().await.is_some() {} });
-        Bare {
-            browser,
-            _profile: profile,
+/// One job done by hand on the bare browser: what `HeuristicAgent::run` does in a browser
+/// session.
+async fn bare_visit(
+    bare: &Bare,
+    task: &AgentTask,
+    settings: &HeuristicSettings,
+) -> Result<Extraction, String> {
+    let timeout = Duration::from_secs(settings.navigation_timeout_secs);
+    bare.in_fresh_page(|page| async move {
+        let load = |url: String| {
+            let page = page.clone();
+            async move {
+                bare_chromium::goto(&page, url, timeout).await?;
+                let url = page.url().await.map_err(|e| format!("url: {e}"))?;
+                let html = page.content().await.map_err(|e| format!("content: {e}"))?;
+                Ok::<_, String>((url.unwrap_or_default(), html))
+            }
+        };
+        let mut run = SiteRun::for_task(task, settings.max_follow_links);
+        let (url, html) = load(task.site_url.clone()).await?;
+        let mut next = run.visit(&html, &url);
+        while let Some(link) = next.take() {
+            match load(link.clone()).await {
+                Ok((url, html)) => next = run.visit(&html, &url),
+                Err(err) => run.follow_failed(&link, &err),
+            }
         }
-    }
-
-    /// One job done by hand: what `HeuristicAgent::run` does in a browser session.
-    async fn visit(
-        &self,
-        task: &AgentTask,
-        settings: &HeuristicSettings,
-    ) -> Result<Extraction, String> {
-        let context = self
-            .browser
-            .create_browser_context(CreateBrowserContextParams {
-                dispose_on_detach: Some(true),
-                ..CreateBrowserContextParams::default()
-            })
-            .await
-            .map_err(|e| format!("context: {e}"))?;
-        let target = CreateTargetParams::builder()
-            .url("about:blank")
-            .browser_context_id(context.clone())
-            .build()
-            .map_err(|e| format!("target: {e}"))?;
-        let timeout = Duration::from_secs(settings.navigation_timeout_secs);
-        let work = async {
-            let page = self
-                .browser
-                .new_page(target)
+        if settings.screenshot {
+            let shot = ScreenshotParams::builder()
+                .format(CaptureScreenshotFormat::Jpeg)
+                .quality(i64::from(settings.screenshot_quality))
+                .build();
+            page.screenshot(shot)
                 .await
-                .map_err(|e| format!("page: {e}"))?;
-            let load = |url: String| {
-                let page = page.clone();
-                async move {
-                    tokio::time::timeout(timeout, page.goto(url))
-                        .await
-                        .map_err(|_| "goto: timed out".to_owned())?
-                        .map_err(|e| format!("goto: {e}"))?;
-                    let url = page.url().await.map_err(|e| format!("url: {e}"))?;
-                    let html = page.content().await.map_err(|e| format!("content: {e}"))?;
-                    Ok::<_, String>((url.unwrap_or_default(), html))
-                }
-            };
-            let mut run = SiteRun::for_task(task, settings.max_follow_links);
-            let (url, html) = load(task.site_url.clone()).await?;
-            let mut next = run.visit(&html, &url);
-            while let Some(link) = next.take() {
-                match load(link.clone()).await {
-                    Ok((url, html)) => next = run.visit(&html, &url),
-                    Err(err) => run.follow_failed(&link, &err),
-                }
-            }
-            if settings.screenshot {
-                let shot = ScreenshotParams::builder()
-                    .format(CaptureScreenshotFormat::Jpeg)
-                    .quality(i64::from(settings.screenshot_quality))
-                    .build();
-                page.screenshot(shot)
-                    .await
-                    .map_err(|e| format!("screenshot: {e}"))?;
-            }
-            page.url().await.map_err(|e| format!("url: {e}"))?;
-            Ok::<_, String>(run.finish().values)
+                .map_err(|e| format!("screenshot: {e}"))?;
         }
-        .await;
-        let disposed = self.browser.dispose_browser_context(context).await;
-        let values = work?;
-        disposed.map_err(|e| format!("dispose: {e}"))?;
-        Ok(values)
-    }
+        page.url().await.map_err(|e| format!("url: {e}"))?;
+        Ok(run.finish().values)
+    })
+    .await
 }
 
 /// One timed run of one side.
@@ -282,7 +214,10 @@ async fn bare_run(bare: &Arc<Bare>, rows: &[IndexMap<String, String>]) -> Run {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(task) = tasks.get(i) else { break };
-                    out.push((task.site_url.clone(), bare.visit(task, &settings).await));
+                    out.push((
+                        task.site_url.clone(),
+                        bare_visit(&bare, task, &settings).await,
+                    ));
                 }
                 out
             })
@@ -404,7 +339,7 @@ async fn main() {
         WorkerConfig::default(),
     )
     .await;
-    let bare = Arc::new(Bare::launch(&executable).await);
+    let bare = Arc::new(Bare::launch(&executable, "mino-bench-e2e-").await);
 
     // Warm-up: both browsers launched and a few pages loaded before any timing.
     let warm: Vec<_> = rows.iter().take(CONCURRENCY).cloned().collect();

@@ -41,15 +41,13 @@ use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
-use chromiumoxide::browser::{Browser, BrowserConfig};
-use chromiumoxide::cdp::browser_protocol::target::{
-    CreateBrowserContextParams, CreateTargetParams,
-};
-use chromiumoxide::handler::viewport::Viewport;
-use futures::StreamExt;
+use bare_chromium::Bare;
 use mino_browser::chrome::{find_chromium, DEFAULT_FLAGS};
 use mino_browser::{ChromiumConfig, ChromiumDriver};
 use mino_core::browser::{BrowserDriver, SessionOptions, WaitUntil, DEFAULT_VIEWPORT};
+
+#[path = "support/bare_chromium.rs"]
+mod bare_chromium;
 
 const CONCURRENCY: [usize; 3] = [1, 4, 8];
 const LOAD_TIMEOUT: Duration = Duration::from_secs(30);
@@ -109,88 +107,15 @@ async fn serve(pages: Arc<Vec<String>>) -> String {
     format!("http://{addr}")
 }
 
-/// The bare baseline: a chromiumoxide browser launched exactly as the driver launches its own
-/// (same binary, flags, viewport, window size, timeouts, fresh profile, TMPDIR inside it).
-struct Bare {
-    browser: Browser,
-    pid: u32,
-    _profile: tempfile::TempDir,
-}
-
-impl Bare {
-    async fn launch(executable: &Path) -> Bare {
-        let defaults = ChromiumConfig::local();
-        let profile = tempfile::Builder::new()
-            .prefix("mino-bench-bare-")
-            .tempdir()
-            .expect("a profile dir");
-        let tmp = profile.path().join("tmp");
-        std::fs::create_dir_all(&tmp).expect("a temp dir");
-        let (width, height) = DEFAULT_VIEWPORT;
-        let config = BrowserConfig::builder()
-            .chrome_executable(executable)
-            .user_data_dir(profile.path().join("profile"))
-            .env("TMPDIR", tmp.to_string_lossy())
-            .window_size(width, height)
-            .viewport(Viewport {
-                width,
-                height,
-                ..Viewport::default()
-            })
-            .launch_timeout(defaults.launch_timeout)
-            .request_timeout(defaults.request_timeout)
-            // chromiumoxide adds the leading `--` itself.
-            .args(DEFAULT_FLAGS.iter().map(|f| f.trim_start_matches("--")))
-            .no_sandbox()
-            .build()
-            .expect("a browser config");
-        let (mut browser, mut handler) = Browser::launch(config).await.expect("launch Chromium");
-        tokio::spawn(async move { while handler.next().await.is_some() {} });
-        let pid = browser
-            .get_mut_child()
-            .and_then(|child| child.as_mut_inner().id())
-            .expect("a launched browser has a pid");
-        Bare {
-            browser,
-            pid,
-            _profile: profile,
-        }
-    }
-
-    /// One visit; an error says which step failed.
-    async fn visit(&self, url: &str) -> Result<usize, String> {
-        let context = self
-            .browser
-            .create_browser_context(CreateBrowserContextParams {
-                dispose_on_detach: Some(true),
-                ..CreateBrowserContextParams::default()
-            })
-            .await
-            .map_err(|e| format!("context: {e}"))?;
-        let target = CreateTargetParams::builder()
-            .url("about:blank")
-            .browser_context_id(context.clone())
-            .build()
-            .map_err(|e| format!("target: {e}"))?;
-        let loaded = async {
-            let page = self
-                .browser
-                .new_page(target)
-                .await
-                .map_err(|e| format!("page: {e}"))?;
-            tokio::time::timeout(LOAD_TIMEOUT, page.goto(url))
-                .await
-                .map_err(|_| "goto: timed out".to_owned())?
-                .map_err(|e| format!("goto: {e}"))?;
-            page.content().await.map_err(|e| format!("content: {e}"))
-        }
-        .await;
-        // Disposed whatever happened, as the driver does, so a failure leaks nothing.
-        let disposed = self.browser.dispose_browser_context(context).await;
-        let html = loaded?;
-        disposed.map_err(|e| format!("dispose: {e}"))?;
+/// One bare visit: a fresh context and page → `goto` → `content()`; an error says which step
+/// failed.
+async fn bare_visit(bare: &Bare, url: &str) -> Result<usize, String> {
+    bare.in_fresh_page(|page| async move {
+        bare_chromium::goto(&page, url, LOAD_TIMEOUT).await?;
+        let html = page.content().await.map_err(|e| format!("content: {e}"))?;
         Ok(html.len())
-    }
+    })
+    .await
 }
 
 /// One visit through the driver; an error says which step failed.
@@ -285,7 +210,7 @@ async fn run(
                     let Some(url) = urls.get(i) else { break };
                     let visited = match side {
                         Side::Mino => mino_visit(&driver, url).await,
-                        Side::Bare => bare.visit(url).await,
+                        Side::Bare => bare_visit(&bare, url).await,
                     };
                     match visited {
                         Ok(n) => bytes += n,
@@ -467,13 +392,13 @@ async fn main() {
             .executable(&executable)
             .health_timeout(Duration::from_secs(60)),
     ));
-    let bare = Arc::new(Bare::launch(&executable).await);
+    let bare = Arc::new(Bare::launch(&executable, "mino-bench-bare-").await);
     // Warm-up: launch MINO's browser and let both load a few pages before any timing.
     for url in urls.iter().take(8) {
         mino_visit(&driver, url)
             .await
             .expect("warm-up visit (MINO)");
-        bare.visit(url).await.expect("warm-up visit (bare)");
+        bare_visit(&bare, url).await.expect("warm-up visit (bare)");
     }
 
     // results[concurrency index][side] = runs
