@@ -11,45 +11,12 @@ pub mod harness;
 pub mod pg;
 pub mod processes;
 pub mod runs;
+mod services;
+
+pub use services::*;
 
 use std::future::Future;
 use std::time::{Duration, Instant};
-
-/// Whether the tests run under CI (`CI=true` or `CI=1`): then a missing service fails a test
-/// instead of skipping it.
-pub fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
-/// Logs to the test output, filtered by `RUST_LOG` (e.g. `RUST_LOG=mino_core=debug`).
-pub fn init_tracing() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_test_writer()
-        .try_init();
-}
-
-/// Decides what a test does when a service it needs is missing: under CI it fails, elsewhere
-/// it is skipped with the reason printed. Returns whether the test may run.
-pub fn require(what: &str, available: Result<(), String>) -> bool {
-    init_tracing();
-    match available {
-        Ok(()) => true,
-        Err(why) if in_ci() => panic!("{what} is required when CI is set: {why}"),
-        Err(why) => {
-            eprintln!("skipping: {what} is not available ({why}); set CI=true to fail instead");
-            false
-        }
-    }
-}
-
-/// Whether a local Chromium can be launched (see `mino::browsers::chrome::find_chromium`).
-pub fn require_chromium() -> bool {
-    let found = mino::browsers::chrome::find_chromium()
-        .map(|_| ())
-        .ok_or_else(|| "no chromium binary on PATH or in MINO_CHROME".to_owned());
-    require("Chromium", found)
-}
 
 /// Polls `check` every 50 ms until it returns `Some`, failing the test after `timeout`.
 pub async fn wait_until<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T

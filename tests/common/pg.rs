@@ -3,16 +3,11 @@
 //! The server comes from `MINO_TEST_DATABASE_URL` (default the local `test` database). Each
 //! test gets `?schema=mino_test_<uuid>`, created by the first store that opens it and dropped
 //! by [`PgSchema::drop`].
+//!
+//! Shared by the workspace's `tests/common` and `mino-http/tests/common` (included there with
+//! `#[path]`); the including module provides `require` and `postgres_url`.
 
-use mino::stores::postgres::{PostgresConfig, PostgresStore};
-
-/// The Postgres server the tests use.
-pub fn server_url() -> String {
-    std::env::var("MINO_TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.trim().is_empty())
-        .unwrap_or_else(|| "postgres://postgres:postgres@127.0.0.1:5432/test".to_owned())
-}
+use mino_store::postgres::{PostgresConfig, PostgresStore};
 
 /// A fresh schema on the test server.
 pub struct PgSchema {
@@ -25,7 +20,7 @@ impl PgSchema {
     /// Creates the schema (with MINO's tables); `None` after saying why when the server is
     /// not reachable outside CI.
     pub async fn create() -> Option<Self> {
-        let base = server_url();
+        let base = super::postgres_url();
         let schema = format!("mino_test_{}", uuid::Uuid::now_v7().simple());
         let separator = if base.contains('?') { '&' } else { '?' };
         let url = format!("{base}{separator}schema={schema}");

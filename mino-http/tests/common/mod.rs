@@ -5,6 +5,14 @@
 #![allow(dead_code)] // each test binary uses a different part
 
 pub mod fixture;
+/// A throw-away Postgres schema per test, shared with the workspace's tests.
+#[path = "../../../tests/common/pg.rs"]
+pub mod pg;
+/// Postgres, Chromium and the CI rule, shared with the workspace's tests.
+#[path = "../../../tests/common/services.rs"]
+mod services;
+
+pub use services::*;
 
 use std::future::Future;
 use std::time::{Duration, Instant};
@@ -21,48 +29,6 @@ use serde_json::Value;
 use tempfile::TempDir;
 use tokio::task::JoinHandle;
 
-/// Whether the tests run under CI: then a missing service fails instead of skipping.
-pub fn in_ci() -> bool {
-    std::env::var("CI").is_ok_and(|v| v == "true" || v == "1")
-}
-
-/// Logs to the test output, filtered by `RUST_LOG`.
-pub fn init_tracing() {
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::from_default_env())
-        .with_test_writer()
-        .try_init();
-}
-
-/// Whether a test whose service is missing may run: under CI it fails instead.
-pub fn require(what: &str, available: Result<(), String>) -> bool {
-    init_tracing();
-    match available {
-        Ok(()) => true,
-        Err(why) if in_ci() => panic!("{what} is required when CI is set: {why}"),
-        Err(why) => {
-            eprintln!("skipping: {what} is not available ({why}); set CI=true to fail instead");
-            false
-        }
-    }
-}
-
-/// Whether Chromium can be launched.
-pub fn require_chromium() -> bool {
-    let found = mino_browser::chrome::find_chromium()
-        .map(|_| ())
-        .ok_or_else(|| "no chromium binary on PATH or in MINO_CHROME".to_owned());
-    require("Chromium", found)
-}
-
-/// The Postgres server of the tests.
-pub fn postgres_url() -> String {
-    std::env::var("MINO_TEST_DATABASE_URL")
-        .ok()
-        .filter(|u| !u.trim().is_empty())
-        .unwrap_or_else(|| "postgres://postgres:postgres@127.0.0.1:5432/test".to_owned())
-}
-
 /// Where a test server keeps its data.
 pub enum Backend {
     /// A SQLite file in a temporary directory.
@@ -76,7 +42,7 @@ pub struct TestPlatform {
     pub platform: Platform,
     pub database: String,
     _dir: Option<TempDir>,
-    schema: Option<mino_store::postgres::PostgresStore>,
+    schema: Option<pg::PgSchema>,
 }
 
 impl TestPlatform {
@@ -89,21 +55,8 @@ impl TestPlatform {
                 (url, Some(dir), None)
             }
             Backend::Postgres => {
-                let base = postgres_url();
-                let name = format!("mino_http_{}", uuid::Uuid::now_v7().simple());
-                let separator = if base.contains('?') { '&' } else { '?' };
-                let url = format!("{base}{separator}schema={name}");
-                let config = mino_store::postgres::PostgresConfig::from_url(&url)
-                    .expect("the test database URL is valid");
-                let store = mino_store::postgres::PostgresStore::connect(config).await;
-                let available = match &store {
-                    Ok(_) => Ok(()),
-                    Err(err) => Err(format!("cannot open {base}: {err}")),
-                };
-                if !require("Postgres", available) {
-                    return None;
-                }
-                (url, None, store.ok())
+                let schema = pg::PgSchema::create().await?;
+                (schema.url.clone(), None, Some(schema))
             }
         };
         let platform = platform_on(&database, worker).await;
@@ -120,10 +73,8 @@ impl TestPlatform {
         self.platform
             .stop_worker(mino_core::engine::Shutdown::HandBack)
             .await;
-        if let Some(store) = self.schema {
-            if let Err(err) = store.drop_schema().await {
-                eprintln!("could not drop the test schema: {err}");
-            }
+        if let Some(schema) = self.schema {
+            schema.drop().await;
         }
     }
 }
