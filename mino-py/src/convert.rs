@@ -32,6 +32,27 @@ pub fn parse_enum<T: DeserializeOwned>(
         .map_err(|_| validation(py, format!("{name:?} is not a valid {field}"), field))
 }
 
+/// Enum values from one snake_case name or a list of names (`None`: none), with a validation
+/// error naming `field`.
+pub fn parse_enums<T: DeserializeOwned>(
+    py: Python<'_>,
+    arg: Option<&Bound<'_, PyAny>>,
+    field: &'static str,
+) -> PyResult<Vec<T>> {
+    let Some(arg) = arg.filter(|a| !a.is_none()) else {
+        return Ok(Vec::new());
+    };
+    if let Ok(name) = arg.cast::<PyString>() {
+        return Ok(vec![parse_enum(py, &name.to_cow()?, field)?]);
+    }
+    let mut out = Vec::new();
+    for item in arg.try_iter()? {
+        let name: String = item?.extract()?;
+        out.push(parse_enum(py, &name, field)?);
+    }
+    Ok(out)
+}
+
 /// An id given as a string, a `uuid.UUID`, or an object with an `id` attribute (a project,
 /// batch, job, execution…).
 pub fn id_of<T>(arg: &Bound<'_, PyAny>) -> PyResult<T>

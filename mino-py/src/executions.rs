@@ -4,15 +4,15 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use mino::events::{Event, EventReceiver};
-use mino::model::{self, BatchId, ExecutionId, ExecutionMode, ExecutionStatus, ProjectId};
+use mino::model::{self, BatchId, ExecutionId, ExecutionMode, ProjectId};
 use mino::platform::{Platform as CorePlatform, RunScope, StartExecution};
 use mino::store::ExecutionFilter;
 use pyo3::exceptions::{PyRuntimeError, PyTimeoutError};
 use pyo3::prelude::*;
-use pyo3::types::{PyDict, PyString};
+use pyo3::types::PyDict;
 use tokio::sync::broadcast::error::RecvError;
 
-use crate::convert::{id_of, opt_id, parse_enum};
+use crate::convert::{id_of, opt_id, parse_enum, parse_enums};
 use crate::events::EventIterator;
 use crate::paging::{Item, PageIterator};
 use crate::platform::Platform;
@@ -449,7 +449,7 @@ impl Platform {
         let filter = ExecutionFilter {
             project_id: opt_id::<ProjectId>(project)?,
             batch_id: opt_id::<BatchId>(batch)?,
-            statuses: statuses(py, status)?,
+            statuses: parse_enums(py, status, "status")?,
         };
         PageIterator::new(slf, page_size, None, move |platform, page| {
             let filter = filter.clone();
@@ -469,20 +469,4 @@ impl Platform {
         let receiver = slf.get().core()?.subscribe();
         EventIterator::new(py, slf.clone().unbind(), receiver, None, timeout, false)
     }
-}
-
-/// Execution statuses from a name or a list of names.
-fn statuses(py: Python<'_>, arg: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<ExecutionStatus>> {
-    let Some(arg) = arg.filter(|a| !a.is_none()) else {
-        return Ok(Vec::new());
-    };
-    if let Ok(name) = arg.cast::<PyString>() {
-        return Ok(vec![parse_enum(py, &name.to_cow()?, "status")?]);
-    }
-    let mut out = Vec::new();
-    for item in arg.try_iter()? {
-        let name: String = item?.extract()?;
-        out.push(parse_enum(py, &name, "status")?);
-    }
-    Ok(out)
 }

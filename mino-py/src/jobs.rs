@@ -4,30 +4,13 @@ use mino::model::{
     Accuracy, BatchId, ExecutionId, JobFilter, JobId, JobStatus, JobUpdate, ProjectId,
 };
 use pyo3::prelude::*;
-use pyo3::types::PyString;
 
-use crate::convert::{id_of, ids_of, opt_id, parse_enum, string_map};
+use crate::convert::{id_of, ids_of, opt_id, parse_enum, parse_enums, string_map};
 use crate::executions::Execution;
 use crate::paging::{Item, PageIterator};
 use crate::platform::Platform;
 use crate::runtime::run;
 use crate::types::Job;
-
-/// Job statuses from a name or a list of names.
-fn job_statuses(py: Python<'_>, arg: Option<&Bound<'_, PyAny>>) -> PyResult<Vec<JobStatus>> {
-    let Some(arg) = arg.filter(|a| !a.is_none()) else {
-        return Ok(Vec::new());
-    };
-    if let Ok(name) = arg.cast::<PyString>() {
-        return Ok(vec![parse_enum(py, &name.to_cow()?, "status")?]);
-    }
-    let mut out = Vec::new();
-    for item in arg.try_iter()? {
-        let name: String = item?.extract()?;
-        out.push(parse_enum(py, &name, "status")?);
-    }
-    Ok(out)
-}
 
 /// The job filter of the keyword arguments shared by `jobs()` and `export()`.
 #[allow(clippy::too_many_arguments)]
@@ -45,7 +28,7 @@ pub fn job_filter(
         project_id: opt_id::<ProjectId>(project)?,
         batch_id: opt_id::<BatchId>(batch)?,
         execution_id: opt_id::<ExecutionId>(execution)?,
-        statuses: job_statuses(py, status)?,
+        statuses: parse_enums(py, status, "status")?,
         has_ground_truth,
         accuracy: accuracy
             .map(|a| parse_enum::<Accuracy>(py, a, "accuracy"))
