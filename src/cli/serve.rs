@@ -6,10 +6,10 @@ use std::time::Duration;
 
 use anyhow::Context;
 use clap::Args;
-use mino_core::engine::{Shutdown, WorkerConfig};
+use mino_core::engine::WorkerConfig;
 use mino_http::HttpConfig;
 
-use super::worker::wait_for_signal;
+use super::worker::{finish_running_jobs, wait_for_signal};
 use super::GlobalArgs;
 
 /// How long open connections (WebSocket clients included) get to finish after a signal.
@@ -91,15 +91,7 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
         Err(_) => tracing::info!("connections still open after {DRAIN:?} are closed"),
     }
     if platform.has_worker() {
-        tracing::info!("finishing running jobs (signal again to hand them back at once)");
-        let graceful = platform.stop_worker(Shutdown::Graceful);
-        tokio::pin!(graceful);
-        tokio::select! {
-            _ = &mut graceful => {}
-            _ = wait_for_signal() => {
-                tracing::warn!("leaving now; unfinished jobs return to the queue when their leases expire");
-            }
-        }
+        finish_running_jobs(&platform).await;
     }
     Ok(())
 }

@@ -5,6 +5,7 @@ use std::time::Duration;
 
 use clap::Args;
 use mino_core::engine::{Backoff, Shutdown, WorkerConfig};
+use mino_core::platform::Platform;
 
 use super::GlobalArgs;
 
@@ -57,6 +58,13 @@ pub async fn run(global: &GlobalArgs, args: WorkerArgs) -> anyhow::Result<()> {
     let id = platform.start_worker()?;
     tracing::info!(worker = %id, database = %global.database, "worker running; Ctrl-C or SIGTERM stops it");
     wait_for_signal().await;
+    finish_running_jobs(&platform).await;
+    Ok(())
+}
+
+/// Stops the platform's worker gracefully (its running jobs finish), unless a second signal
+/// comes first: then it leaves at once.
+pub async fn finish_running_jobs(platform: &Platform) {
     tracing::info!("finishing running jobs (signal again to hand them back at once)");
     let graceful = platform.stop_worker(Shutdown::Graceful);
     tokio::pin!(graceful);
@@ -68,7 +76,6 @@ pub async fn run(global: &GlobalArgs, args: WorkerArgs) -> anyhow::Result<()> {
             tracing::warn!("leaving now; unfinished jobs return to the queue when their leases expire");
         }
     }
-    Ok(())
 }
 
 /// Ctrl-C or SIGTERM.
