@@ -190,6 +190,14 @@ pub fn panic_response(panic: Box<dyn std::any::Any + Send + 'static>) -> Respons
 mod tests {
     use super::*;
 
+    /// The JSON body of a response (`null` when it is not JSON).
+    async fn json_body(response: Response) -> Value {
+        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
+            .await
+            .unwrap_or_default();
+        serde_json::from_slice(&bytes).unwrap_or(Value::Null)
+    }
+
     #[test]
     fn every_kind_maps_to_one_of_the_six_codes() {
         let codes = [
@@ -224,10 +232,7 @@ mod tests {
     async fn a_panic_becomes_an_internal_error_without_its_message() {
         let response = panic_response(Box::new("secret detail"));
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
-            .await
-            .unwrap_or_default();
-        let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        let body = json_body(response).await;
         assert_eq!(body["error"]["code"], "INTERNAL");
         assert!(!body.to_string().contains("secret detail"));
     }
@@ -243,10 +248,7 @@ mod tests {
         })
         .await;
         assert_eq!(response.status(), StatusCode::INTERNAL_SERVER_ERROR);
-        let bytes = axum::body::to_bytes(response.into_body(), 1 << 16)
-            .await
-            .unwrap_or_default();
-        let body: Value = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        let body = json_body(response).await;
         assert_eq!(body["error"]["code"], "INTERNAL");
         assert_eq!(body["error"]["details"]["request_id"], "req-7");
         assert!(!body.to_string().contains("disk on fire"));
