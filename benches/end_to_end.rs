@@ -39,7 +39,7 @@ use bare_chromium::Bare;
 use chromiumoxide::cdp::browser_protocol::page::CaptureScreenshotFormat;
 use chromiumoxide::page::ScreenshotParams;
 use common::fixture::{FixtureServer, Reply};
-use common::{env_usize, load_average};
+use common::{env_usize, load_average, median};
 use indexmap::IndexMap;
 use mino::agent::heuristic::{HeuristicSettings, SiteRun};
 use mino::agent::{AgentRegistry, AgentTask};
@@ -276,16 +276,6 @@ async fn mino_run(platform: &Platform, rows: &[IndexMap<String, String>]) -> Run
         secs,
         failures: (done.total - done.counts.completed) as usize,
         values,
-    }
-}
-
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
     }
 }
 

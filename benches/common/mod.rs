@@ -7,6 +7,12 @@
 #[path = "../../tests/common/fixture.rs"]
 pub mod fixture;
 
+/// Sizes from the environment, the machine's load and medians, as every bench reads them.
+#[path = "../../mino-browser/benches/support/bench_env.rs"]
+mod bench_env;
+
+pub use bench_env::*;
+
 use std::time::{Duration, Instant};
 
 use indexmap::IndexMap;
@@ -24,22 +30,6 @@ pub fn postgres_url() -> String {
         .ok()
         .filter(|u| !u.trim().is_empty())
         .unwrap_or_else(|| "postgres://postgres:postgres@127.0.0.1:5432/test".to_owned())
-}
-
-/// A positive number from the environment, or `default`.
-pub fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or(default)
-}
-
-/// The 1, 5 and 15 minute load averages.
-pub fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".to_owned())
 }
 
 /// A platform on a fresh SQLite file in `dir`, with its worker running.

@@ -42,12 +42,15 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use bare_chromium::Bare;
+use bench_env::{env_usize, load_average, median};
 use mino_browser::chrome::{find_chromium, DEFAULT_FLAGS};
 use mino_browser::{ChromiumConfig, ChromiumDriver};
 use mino_core::browser::{BrowserDriver, SessionOptions, WaitUntil, DEFAULT_VIEWPORT};
 
 #[path = "support/bare_chromium.rs"]
 mod bare_chromium;
+#[path = "support/bench_env.rs"]
+mod bench_env;
 
 const CONCURRENCY: [usize; 3] = [1, 4, 8];
 const LOAD_TIMEOUT: Duration = Duration::from_secs(30);
@@ -57,14 +60,6 @@ const SAMPLE_EVERY: Duration = Duration::from_millis(100);
 /// The ratio the driver should reach: its own work per page (event subscriptions, the status
 /// of the main document, the crash guard) may cost at most a tenth of the throughput.
 const TARGET_RATIO: f64 = 0.9;
-
-fn env_usize(name: &str, default: usize) -> usize {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .filter(|n| *n > 0)
-        .unwrap_or(default)
-}
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/sites")
@@ -344,24 +339,8 @@ fn kib_field(path: &str, name: &str) -> u64 {
         .unwrap_or(0)
 }
 
-fn median(values: &mut [f64]) -> f64 {
-    values.sort_by(f64::total_cmp);
-    let n = values.len();
-    if n % 2 == 1 {
-        values[n / 2]
-    } else {
-        (values[n / 2 - 1] + values[n / 2]) / 2.0
-    }
-}
-
 fn mib(kib: f64) -> f64 {
     kib / 1024.0
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".to_owned())
 }
 
 #[tokio::main]

@@ -21,6 +21,9 @@
 //! or on `PATH`). `MINO_BENCH_REPS` (default 3) sets the passes over the corpus per
 //! configuration; `MINO_BENCH_MISSES=1` lists every cell the agent got wrong.
 
+#[path = "support/bench_env.rs"]
+mod bench_env;
+
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -30,6 +33,7 @@ use axum::extract::State;
 use axum::http::{header, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::Router;
+use bench_env::load_average;
 use mino_browser::chrome::find_chromium;
 use mino_browser::{ChromiumConfig, ChromiumDriver};
 use mino_core::agent::heuristic::{extract_site, HeuristicAgent, HeuristicSettings};
@@ -285,12 +289,6 @@ async fn agent_pass(
         out.push((evaluation, outcome.values));
     }
     out
-}
-
-fn load_average() -> String {
-    std::fs::read_to_string("/proc/loadavg")
-        .map(|s| s.split_whitespace().take(3).collect::<Vec<_>>().join(" "))
-        .unwrap_or_else(|_| "unknown".to_owned())
 }
 
 #[tokio::main]
