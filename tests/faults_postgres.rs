@@ -16,9 +16,10 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use common::cluster::{with_cluster, Cluster};
-use common::fixture::{product_page, Reply};
+use common::fixture::Reply;
 use common::processes::group_alive;
 use common::runs::{self, assert_counts_add_up, JobRun};
+use common::shop::product_page;
 use common::{product, wait_until};
 use mino::events::Event;
 use mino::model::{Execution, ExecutionMode, ExecutionStatus, JobStatus, Session, SessionStatus};

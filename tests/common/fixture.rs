@@ -217,27 +217,3 @@ async fn write_response(stream: &mut TcpStream, code: u16, body: &str) -> std::i
     stream.write_all(body.as_bytes()).await?;
     stream.shutdown().await
 }
-
-/// A small product page in the shape of the demo shop (schema.org microdata), which the
-/// heuristic agent reads title, price and brand from.
-pub fn product_page(title: &str, price: &str, brand: &str) -> String {
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <title>{title} | {brand}</title></head><body><main>\
-         <div itemscope itemtype=\"https://schema.org/Product\">\
-         <h1 itemprop=\"name\">{title}</h1>\
-         <div itemprop=\"brand\" itemscope itemtype=\"https://schema.org/Brand\">\
-         <span itemprop=\"name\">{brand}</span></div>\
-         <div itemprop=\"offers\" itemscope itemtype=\"https://schema.org/Offer\">\
-         <span class=\"amount\">{price}</span></div></div></main></body></html>",
-        title = escape(title),
-        brand = escape(brand),
-        price = escape(price),
-    )
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-}

@@ -11,7 +11,8 @@ use mino::platform::StartExecution;
 use mino::Platform;
 use tempfile::TempDir;
 
-use super::fixture::{product_page, FixtureServer, Reply};
+use super::fixture::{FixtureServer, Reply};
+use super::shop::product_page;
 use super::{product, runs};
 
 /// Small retry delays, so that retries take milliseconds instead of seconds.

@@ -12,30 +12,12 @@ pub mod pg;
 pub mod processes;
 pub mod runs;
 mod services;
+pub mod shop;
+mod wait;
 
 pub use services::*;
-
-use std::future::Future;
-use std::time::{Duration, Instant};
-
-/// Polls `check` every 50 ms until it returns `Some`, failing the test after `timeout`.
-pub async fn wait_until<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {timeout:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
+#[allow(unused_imports)] // each test binary uses a different part
+pub use wait::wait_until;
 
 /// The products of the offline demo shop (title, price, brand), which the heuristic agent
 /// reads without a miss; rows cycle through them.

@@ -3,46 +3,23 @@
 use chrono::{DateTime, Utc};
 use indexmap::IndexMap;
 use mino::model::{
-    AgentConfig, Batch, Execution, ExecutionId, FieldType, Job, JobFilter, JobStatus, NewProject,
-    OutputField, Project, Session, SessionStatus,
+    Batch, Execution, ExecutionId, Job, JobFilter, JobStatus, Project, Session, SessionStatus,
 };
 use mino::Platform;
 
-/// A project extracting title, price and brand with the heuristic agent. It follows no
-/// links: every fixture page holds all three fields, and one request per attempt keeps the
-/// fixture server's request counts exact.
+/// The fixture shop's project (see [`super::shop::shop_project`]), created on `platform`.
 pub async fn shop_project(platform: &Platform, max_attempts: u32, timeout_secs: u32) -> Project {
-    let mut new = NewProject::named("fixture shop");
-    new.instructions = "Find the product's title, its price and its brand.".to_owned();
-    new.output_fields = vec![
-        OutputField::named("title"),
-        OutputField {
-            field_type: FieldType::Number,
-            ..OutputField::named("price")
-        },
-        OutputField::named("brand"),
-    ];
-    new.agent = AgentConfig {
-        name: "heuristic".to_owned(),
-        settings: serde_json::json!({ "max_follow_links": 0, "navigation_timeout_secs": 60 }),
-    };
-    new.settings.max_attempts = max_attempts;
-    new.settings.job_timeout_secs = timeout_secs;
     platform
-        .create_project(new)
+        .create_project(super::shop::shop_project(
+            "fixture shop",
+            max_attempts,
+            timeout_secs,
+        ))
         .await
         .expect("the project is created")
 }
 
-/// One CSV row: the site URL and the ground truth of the three fields.
-pub fn row(url: &str, title: &str, price: &str, brand: &str) -> IndexMap<String, String> {
-    let mut row = IndexMap::new();
-    row.insert("url".to_owned(), url.to_owned());
-    row.insert("gt_title".to_owned(), title.to_owned());
-    row.insert("gt_price".to_owned(), price.to_owned());
-    row.insert("gt_brand".to_owned(), brand.to_owned());
-    row
-}
+pub use super::shop::row;
 
 /// A batch of `rows` (through the same ingest as a CSV file).
 pub async fn batch(

@@ -32,25 +32,7 @@ pub fn product(n: usize) -> (&'static str, &'static str, &'static str) {
 /// The page of product `n`.
 pub fn product_page(n: usize) -> String {
     let (title, price, brand) = product(n);
-    format!(
-        "<!doctype html><html lang=\"en\"><head><meta charset=\"utf-8\">\
-         <title>{title} | {brand}</title></head><body><main>\
-         <div itemscope itemtype=\"https://schema.org/Product\">\
-         <h1 itemprop=\"name\">{title}</h1>\
-         <div itemprop=\"brand\" itemscope itemtype=\"https://schema.org/Brand\">\
-         <span itemprop=\"name\">{brand}</span></div>\
-         <div itemprop=\"offers\" itemscope itemtype=\"https://schema.org/Offer\">\
-         <span class=\"amount\">{price}</span></div></div></main></body></html>",
-        title = escape(title),
-        brand = escape(brand),
-        price = escape(price),
-    )
-}
-
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
+    super::shop::product_page(title, price, brand)
 }
 
 /// The running shop; stops when dropped.

@@ -11,16 +11,22 @@ pub mod pg;
 /// Postgres, Chromium and the CI rule, shared with the workspace's tests.
 #[path = "../../../tests/common/services.rs"]
 mod services;
+/// The fixture shop's pages, project and rows, shared with the workspace's tests.
+#[path = "../../../tests/common/shop.rs"]
+pub mod shop;
+/// Waiting on a condition, shared with the workspace's tests.
+#[path = "../../../tests/common/wait.rs"]
+mod wait;
 
 pub use services::*;
+#[allow(unused_imports)] // each test binary uses a different part
+pub use {shop::row, wait::wait_until};
 
-use std::future::Future;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use indexmap::IndexMap;
 use mino_core::agent::AgentRegistry;
 use mino_core::engine::{Backoff, WorkerConfig};
-use mino_core::model::{AgentConfig, FieldType, NewProject, OutputField};
 use mino_core::platform::Platform;
 use mino_http::HttpConfig;
 use reqwest::header::HeaderMap;
@@ -212,50 +218,5 @@ impl TestServer {
 /// The project JSON of the fixture shop: title, price and brand with the heuristic agent,
 /// following no links.
 pub fn shop_project_json(name: &str) -> Value {
-    let mut new = NewProject::named(name);
-    new.instructions = "Find the product's title, its price and its brand.".to_owned();
-    new.output_fields = vec![
-        OutputField::named("title"),
-        OutputField {
-            field_type: FieldType::Number,
-            ..OutputField::named("price")
-        },
-        OutputField::named("brand"),
-    ];
-    new.agent = AgentConfig {
-        name: "heuristic".to_owned(),
-        settings: serde_json::json!({ "max_follow_links": 0, "navigation_timeout_secs": 60 }),
-    };
-    new.settings.max_attempts = 3;
-    new.settings.job_timeout_secs = 60;
-    serde_json::to_value(new).expect("a project as JSON")
-}
-
-/// One row: url and the ground truth of the three fields.
-pub fn row(url: &str, title: &str, price: &str, brand: &str) -> IndexMap<String, String> {
-    let mut row = IndexMap::new();
-    row.insert("url".to_owned(), url.to_owned());
-    row.insert("gt_title".to_owned(), title.to_owned());
-    row.insert("gt_price".to_owned(), price.to_owned());
-    row.insert("gt_brand".to_owned(), brand.to_owned());
-    row
-}
-
-/// Polls `check` every 50 ms until it answers `Some`, failing after `timeout`.
-pub async fn wait_until<T, F, Fut>(what: &str, timeout: Duration, mut check: F) -> T
-where
-    F: FnMut() -> Fut,
-    Fut: Future<Output = Option<T>>,
-{
-    let deadline = Instant::now() + timeout;
-    loop {
-        if let Some(value) = check().await {
-            return value;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "timed out after {timeout:?} waiting for {what}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    serde_json::to_value(shop::shop_project(name, 3, 60)).expect("a project as JSON")
 }
