@@ -64,12 +64,7 @@ async fn upload(
 }
 
 async fn health_request_ids_and_cors(server: &TestServer) {
-    let response = server
-        .client
-        .get(server.url("/api/health"))
-        .send()
-        .await
-        .expect("health answers");
+    let response = server.get_raw("/api/health").await;
     assert_eq!(response.status(), StatusCode::OK);
     let generated = response.headers()["x-request-id"]
         .to_str()
@@ -818,22 +813,16 @@ async fn exports_stream_with_headers(server: &TestServer) {
     assert_eq!(text.lines().count(), 4, "a header and three rows: {text}");
     // Filters apply; GET works for download links; every format has its type.
     let response = server
-        .client
-        .get(server.url(&format!(
+        .get_raw(&format!(
             "/api/batches/{batch}/export?format=ndjson&status=invalid"
-        )))
-        .send()
-        .await
-        .expect("an answer");
+        ))
+        .await;
     assert_eq!(response.headers()["content-type"], "application/x-ndjson");
     let text = response.text().await.expect("the file");
     assert_eq!(text.lines().count(), 1, "{text}");
     let response = server
-        .client
-        .get(server.url(&format!("/api/batches/{batch}/export?format=xlsx")))
-        .send()
-        .await
-        .expect("an answer");
+        .get_raw(&format!("/api/batches/{batch}/export?format=xlsx"))
+        .await;
     assert_eq!(
         response.headers()["content-type"],
         "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -924,12 +913,7 @@ async fn openapi_metrics_and_dashboard_files(server: &TestServer) {
         assert!(schemas.contains_key(name), "schema {name} is missing");
     }
 
-    let response = server
-        .client
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .expect("metrics answer");
+    let response = server.get_raw("/metrics").await;
     assert_eq!(response.status(), StatusCode::OK);
     let text = response.text().await.expect("metrics text");
     for metric in [
@@ -942,12 +926,7 @@ async fn openapi_metrics_and_dashboard_files(server: &TestServer) {
         assert!(text.contains(metric), "{metric} not in\n{text}");
     }
 
-    let response = server
-        .client
-        .get(server.url("/"))
-        .send()
-        .await
-        .expect("the dashboard");
+    let response = server.get_raw("/").await;
     assert_eq!(response.status(), StatusCode::OK);
     let csp = response.headers()["content-security-policy"]
         .to_str()
@@ -957,20 +936,10 @@ async fn openapi_metrics_and_dashboard_files(server: &TestServer) {
     let html = response.text().await.expect("HTML");
     assert!(html.contains("/assets/js/app.js"));
     for (path, _, _) in mino_http::dashboard::ASSETS {
-        let response = server
-            .client
-            .get(server.url(&format!("/assets/{path}")))
-            .send()
-            .await
-            .expect("an asset");
+        let response = server.get_raw(&format!("/assets/{path}")).await;
         assert_eq!(response.status(), StatusCode::OK, "{path}");
     }
-    let response = server
-        .client
-        .get(server.url("/assets/../Cargo.toml"))
-        .send()
-        .await
-        .expect("an answer");
+    let response = server.get_raw("/assets/../Cargo.toml").await;
     assert_eq!(response.status(), StatusCode::NOT_FOUND);
 }
 

@@ -250,15 +250,7 @@ async fn a_stalled_client_is_dropped_and_slows_nobody() {
     );
     // The stalled client was dropped: its stream ends (after a `dropped` notice) instead of
     // holding the server's memory.
-    let metrics = server
-        .client
-        .get(server.url("/metrics"))
-        .send()
-        .await
-        .expect("metrics")
-        .text()
-        .await
-        .expect("text");
+    let metrics = server.get_raw("/metrics").await.text().await.expect("text");
     assert!(
         metrics.contains("mino_ws_dropped_clients_total 1"),
         "{metrics}"
@@ -288,12 +280,7 @@ async fn bad_subscriptions_are_answered_with_errors() {
     let server = TestServer::start(Backend::Sqlite, false, HttpConfig::default())
         .await
         .expect("SQLite is always there");
-    let response = server
-        .client
-        .get(server.url("/ws?execution_id=nope"))
-        .send()
-        .await
-        .expect("an answer");
+    let response = server.get_raw("/ws?execution_id=nope").await;
     assert_eq!(response.status(), StatusCode::BAD_REQUEST);
     let mut client = connect(&server, "").await;
     for (message, code) in [

@@ -157,6 +157,16 @@ impl TestServer {
         format!("{}{}", self.base, path)
     }
 
+    /// GET `path`, answering the response as it came (for bodies that are not JSON, headers
+    /// and streams).
+    pub async fn get_raw(&self, path: &str) -> reqwest::Response {
+        self.client
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("the server answers")
+    }
+
     /// Sends a request with an optional JSON body; answers status, JSON body (or `Null`) and
     /// headers.
     pub async fn call(
