@@ -6,13 +6,15 @@
 //! Run: `cargo bench -p mino-http --bench http` (needs `wrk`, Debian package `wrk`;
 //! `MINO_BENCH_JOBS` changes the batch size, `MINO_BENCH_SECS` the time per URL).
 
+mod support;
+
 use std::process::Command;
 use std::time::Instant;
 
 use indexmap::IndexMap;
 use mino_core::model::{JobFilter, JobStatus, NewBatch, NewJob, NewProject};
-use mino_core::platform::Platform;
 use mino_core::store::{Cursor, JobRows};
+use support::{env_or, serving_platform};
 
 fn main() {
     let jobs: u64 = env_or("MINO_BENCH_JOBS", 1_000_000);
@@ -26,13 +28,6 @@ fn main() {
         .build()
         .expect("a runtime");
     runtime.block_on(run(jobs, secs));
-}
-
-fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
 }
 
 /// Every 20th job stays pending, the rest are completed, so the filter really filters.
@@ -107,13 +102,7 @@ async fn run(jobs: u64, secs: u64) {
         .expect("job ids");
     let depth = (jobs as usize * 9 / 10).min(ids.len().saturating_sub(1));
     let cursor = Cursor::Id(ids[depth].as_uuid()).encode();
-    let driver = mino_browser::driver_from_spec("chromium").expect("a driver (never launched)");
-    let platform = Platform::builder()
-        .store(store)
-        .driver(driver)
-        .events(events)
-        .build()
-        .expect("a platform");
+    let platform = serving_platform(store, events);
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("a port");

@@ -7,6 +7,8 @@
 //! Run: `cargo bench -p mino-http --bench ws` (`MINO_BENCH_SUBSCRIBERS`, `MINO_BENCH_RATE`,
 //! `MINO_BENCH_SECS`; it opens two sockets per subscriber, so `ulimit -n` must allow it).
 
+mod support;
+
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -16,16 +18,10 @@ use mino_core::events::Event;
 use mino_core::model::{JobId, LogLevel, LogLine, NewProject, SessionId};
 use mino_core::platform::{Platform, StartExecution};
 use mino_http::HttpConfig;
+use support::{env_or, serving_platform};
 use tokio_tungstenite::tungstenite::Message;
 
 const END: &str = "bench-end";
-
-fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
 
 fn main() {
     let subscribers = env_or("MINO_BENCH_SUBSCRIBERS", 1000) as usize;
@@ -44,13 +40,7 @@ async fn run(subscribers: usize, rate: u64, secs: u64) {
     let (store, events) = mino_store::open_with_events(&url)
         .await
         .expect("the store opens");
-    let driver = mino_browser::driver_from_spec("chromium").expect("a driver (never launched)");
-    let platform = Platform::builder()
-        .store(store)
-        .driver(driver)
-        .events(events)
-        .build()
-        .expect("a platform");
+    let platform = serving_platform(store, events);
     let mut new = NewProject::named("ws bench");
     new.output_fields = vec![mino_core::model::OutputField::named("title")];
     let project = platform.create_project(new).await.expect("a project");
