@@ -3,7 +3,7 @@
 use chrono::{DateTime, Utc};
 use mino_core::model::{
     validate_concurrency, BatchId, Execution, ExecutionId, ExecutionMode, ExecutionStatus,
-    ExecutionUpdate, JobSelection, NewExecution, ProjectId, StatusCounts,
+    ExecutionUpdate, JobSelection, JobStatus, NewExecution, ProjectId, StatusCounts,
 };
 use mino_core::store::{ExecutionFilter, Page, PageRequest};
 use mino_core::{Error, Result};
@@ -12,13 +12,30 @@ use tracing::info;
 use uuid::Uuid;
 
 use super::codec::{id_page, parse_stored, push_id_page, to_i32, to_u32, to_u64};
-use super::error::DbResultExt;
+use super::error::{corrupt, DbResultExt};
 use super::selection::{lock_batch, Selection};
 
+/// The columns an [`ExecutionRow`] reads: the execution's own, and its counts of jobs by
+/// status added up from its shards (in the order of [`COUNT_STATUSES`]).
 pub(crate) const EXECUTION_COLUMNS: &str = "id, project_id, batch_id, mode, sample_size, seed, \
      concurrency, max_attempts, job_timeout_secs, instruction_version, status, \
-     jobs_pending, jobs_queued, jobs_running, jobs_completed, jobs_failed, jobs_cancelled, \
-     jobs_invalid, created_at, updated_at, finished_at";
+     created_at, updated_at, finished_at, \
+     (SELECT ARRAY[COALESCE(sum(c.jobs_pending), 0), COALESCE(sum(c.jobs_queued), 0), \
+                   COALESCE(sum(c.jobs_running), 0), COALESCE(sum(c.jobs_completed), 0), \
+                   COALESCE(sum(c.jobs_failed), 0), COALESCE(sum(c.jobs_cancelled), 0), \
+                   COALESCE(sum(c.jobs_invalid), 0)]::bigint[] \
+      FROM execution_counts c WHERE c.execution_id = executions.id) AS counts";
+
+/// The statuses of [`EXECUTION_COLUMNS`]' counts, in order.
+const COUNT_STATUSES: [JobStatus; 7] = [
+    JobStatus::Pending,
+    JobStatus::Queued,
+    JobStatus::Running,
+    JobStatus::Completed,
+    JobStatus::Failed,
+    JobStatus::Cancelled,
+    JobStatus::Invalid,
+];
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct ExecutionRow {
@@ -33,13 +50,7 @@ pub(crate) struct ExecutionRow {
     job_timeout_secs: i32,
     instruction_version: i32,
     status: String,
-    jobs_pending: i64,
-    jobs_queued: i64,
-    jobs_running: i64,
-    jobs_completed: i64,
-    jobs_failed: i64,
-    jobs_cancelled: i64,
-    jobs_invalid: i64,
+    counts: Vec<i64>,
     created_at: DateTime<Utc>,
     updated_at: DateTime<Utc>,
     finished_at: Option<DateTime<Utc>>,
@@ -47,15 +58,20 @@ pub(crate) struct ExecutionRow {
 
 impl ExecutionRow {
     pub(crate) fn into_model(self) -> Result<Execution> {
-        let counts = StatusCounts {
-            pending: to_u64(self.jobs_pending, "jobs_pending")?,
-            queued: to_u64(self.jobs_queued, "jobs_queued")?,
-            running: to_u64(self.jobs_running, "jobs_running")?,
-            completed: to_u64(self.jobs_completed, "jobs_completed")?,
-            failed: to_u64(self.jobs_failed, "jobs_failed")?,
-            cancelled: to_u64(self.jobs_cancelled, "jobs_cancelled")?,
-            invalid: to_u64(self.jobs_invalid, "jobs_invalid")?,
-        };
+        if self.counts.len() != COUNT_STATUSES.len() {
+            return Err(corrupt(
+                "execution counts",
+                format!(
+                    "{} values instead of {}",
+                    self.counts.len(),
+                    COUNT_STATUSES.len()
+                ),
+            ));
+        }
+        let mut counts = StatusCounts::default();
+        for (status, n) in COUNT_STATUSES.into_iter().zip(&self.counts) {
+            counts.add(status, to_u64(*n, "job count")?);
+        }
         Ok(Execution {
             id: ExecutionId(self.id),
             project_id: ProjectId(self.project_id),
@@ -224,8 +240,10 @@ pub(crate) async fn update(
     Ok(execution)
 }
 
-/// Reads an execution row, locking it when `lock` is set. Every change of its jobs'
-/// statuses takes this lock first, so a locked row's counts are exact.
+/// Reads an execution row, locking it when `lock` is set (see [`settle`] for what the lock
+/// keeps out). The counts of a locked read may predate the lock (its statement's snapshot is
+/// older than the lock when it had to wait, and the counts live in other rows): read them
+/// again with a later statement when they matter.
 pub(crate) async fn fetch(
     conn: &mut PgConnection,
     id: ExecutionId,
@@ -243,7 +261,9 @@ pub(crate) async fn fetch(
 
 /// Ends an active execution (locked by the caller) that has no queued or running job left:
 /// `stopped` when it was stopping, `completed` otherwise. Returns it as it is now, in one
-/// round trip: callers hold the execution's lock until they commit.
+/// round trip. The caller's lock makes the counts exact: every change that makes a job of an
+/// active execution queued or running again (claims, reclaims, a retry that lands in a
+/// stopping execution) takes the same lock first.
 pub(crate) async fn settle(conn: &mut PgConnection, id: ExecutionId) -> Result<Execution> {
     // When nothing ends, the second branch reads the row as this transaction left it (an
     // update by this statement would be invisible to it, but then the first branch has it).
@@ -252,9 +272,10 @@ pub(crate) async fn settle(conn: &mut PgConnection, id: ExecutionId) -> Result<E
          status = CASE WHEN status = 'stopping' THEN 'stopped' ELSE 'completed' END, \
          finished_at = now(), updated_at = now() \
          WHERE id = $1 AND status IN ('running', 'paused', 'stopping') \
-         AND jobs_queued = 0 AND jobs_running = 0 \
+         AND (SELECT COALESCE(sum(c.jobs_queued + c.jobs_running), 0) \
+              FROM execution_counts c WHERE c.execution_id = $1) = 0 \
          RETURNING {EXECUTION_COLUMNS}) \
-         SELECT {EXECUTION_COLUMNS}, true AS ended FROM ended \
+         SELECT ended.*, true AS ended_now FROM ended \
          UNION ALL \
          SELECT {EXECUTION_COLUMNS}, false FROM executions \
          WHERE id = $1 AND NOT EXISTS (SELECT 1 FROM ended)"
@@ -266,7 +287,7 @@ pub(crate) async fn settle(conn: &mut PgConnection, id: ExecutionId) -> Result<E
         .db()?;
     let row = row.ok_or_else(|| Error::not_found("execution", id))?;
     let execution = row.execution.into_model()?;
-    if row.ended {
+    if row.ended_now {
         info!(execution_id = %id, status = execution.status.as_str(), "execution ended");
     }
     Ok(execution)
@@ -276,7 +297,7 @@ pub(crate) async fn settle(conn: &mut PgConnection, id: ExecutionId) -> Result<E
 struct SettledRow {
     #[sqlx(flatten)]
     execution: ExecutionRow,
-    ended: bool,
+    ended_now: bool,
 }
 
 /// Cancels an execution's queued jobs, in the jobs and in the execution's own record.

@@ -26,10 +26,15 @@ const MIGRATIONS: &[Migration] = &[
         name: "audit_and_end_snapshots",
         sql: include_str!("migrations/0002_audit_and_end_snapshots.sql"),
     },
+    Migration {
+        version: 3,
+        name: "sharded_execution_counts",
+        sql: include_str!("migrations/0003_sharded_execution_counts.sql"),
+    },
 ];
 
 /// The newest schema version this build knows.
-pub const SCHEMA_VERSION: i32 = 2;
+pub const SCHEMA_VERSION: i32 = 3;
 
 /// Key of the advisory lock that serialises migrations. One key for the whole database
 /// (not one per schema), because `CREATE EXTENSION` is database-wide and two openers of

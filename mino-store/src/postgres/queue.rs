@@ -1,22 +1,25 @@
 //! The engine's job queue: claims with leases, heartbeats, finishing attempts, reclaiming
 //! the work of workers that died.
 //!
-//! Claims and reclaims lock the execution row, then job rows with `SKIP LOCKED`; finishing an
-//! attempt locks its job row, then the execution row (last, so that the lock every claim and
-//! finish of the execution needs is held as briefly as possible). Nobody waits for a job row
-//! while holding an execution, so the operations cannot deadlock one another. Claims lock
-//! executions with `SKIP LOCKED` too: a claimer never waits for another, it moves on to the
-//! next execution (or comes back empty-handed and polls again), and while it holds an
-//! execution nobody else can start its jobs, which is what keeps the concurrency limit exact
-//! across workers.
+//! Claims, reclaims and stops lock the execution row, then job rows (claims and reclaims with
+//! `SKIP LOCKED`). Finishing an attempt locks its job row and, through the counts trigger,
+//! the one row of the execution's counts that holds its shard; it takes the execution's lock
+//! only in the rare cases that need it (the end of the execution, a retry racing a stop), in
+//! a transaction of its own after its commit. So finishes of one execution run side by side,
+//! and nobody waits for a job row while holding an execution: the operations cannot
+//! deadlock one another. Claims lock executions with `SKIP LOCKED` too: a claimer never
+//! waits for another, it moves on to the next execution (or comes back empty-handed and polls
+//! again), and while it holds an execution nobody else can start its jobs, which is what
+//! keeps the concurrency limit exact across workers (a finish that has not committed yet
+//! still counts as running, which errs on the safe side).
 
 use std::collections::HashSet;
 use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use mino_core::model::{
-    Execution, ExecutionId, ExecutionStatus, JobId, Session, SessionError, SessionId,
-    SessionStatus, Usage,
+    Execution, ExecutionId, ExecutionStatus, Job, JobId, JobStatus, Session, SessionError,
+    SessionId, SessionStatus, Usage,
 };
 use mino_core::store::{AttemptResult, Claim, FinishedAttempt, NextStep, Reclaimed};
 use mino_core::{Error, ErrorKind, Result};
@@ -25,10 +28,21 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use super::codec::PairsRef;
-use super::error::DbResultExt;
+use super::error::{corrupt, DbResultExt};
 use super::executions::{fetch, settle, ExecutionRow, EXECUTION_COLUMNS};
 use super::jobs::{JobRow, JOB_COLUMNS};
 use super::sessions::{SessionRow, SESSION_COLUMNS};
+
+/// A finished attempt's job, and what the database set in its session.
+#[derive(sqlx::FromRow)]
+struct FinishedRow {
+    #[sqlx(flatten)]
+    job: JobRow,
+    session_id: Uuid,
+    session_attempt: i32,
+    session_started_at: DateTime<Utc>,
+    session_finished_at: Option<DateTime<Utc>>,
+}
 
 #[derive(sqlx::FromRow)]
 struct ClaimedRow {
@@ -51,11 +65,21 @@ pub(crate) async fn claim(
     }
     let lease = lease_micros(lease)?;
     let mut tx = pool.begin().await.db()?;
-    let sql = format!(
-        "SELECT {EXECUTION_COLUMNS} FROM executions WHERE status = 'running' \
-         ORDER BY id FOR UPDATE SKIP LOCKED"
-    );
+    let locked: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM executions WHERE status = 'running' ORDER BY id FOR UPDATE SKIP LOCKED",
+    )
+    .fetch_all(&mut *tx)
+    .await
+    .db()?;
+    if locked.is_empty() {
+        tx.commit().await.db()?;
+        return Ok(Vec::new());
+    }
+    // The counts are read by a statement of their own: one that began before the lock was
+    // granted would not see the claims committed while it waited, and would claim again.
+    let sql = format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE id = ANY($1) ORDER BY id");
     let executions: Vec<ExecutionRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(&locked)
         .fetch_all(&mut *tx)
         .await
         .db()?;
@@ -200,24 +224,53 @@ pub(crate) async fn finish(
         return Err(Error::validation("an attempt cannot finish as running")
             .with_context("field", "status"));
     }
-    let mut tx = pool.begin().await.db()?;
-    // The job's row is locked first, while the session is written: the execution's row, which
-    // every claim and finish of the execution needs, is locked last and held only for the
-    // last few statements. Claims and reclaims lock the execution first but skip locked
-    // jobs, and a finishing job is locked by its finisher alone: there is no cycle to wait
-    // in. A reclaim that got here first left the job no longer running: nothing is updated.
+    let AttemptResult {
+        outcome,
+        next,
+        evaluation,
+    } = result;
+    let completed = next == NextStep::Complete;
+    let (next_status, retry_at) = match next {
+        NextStep::Retry { at } => (JobStatus::Queued, Some(at)),
+        next => (next.job_status(), None),
+    };
+    // One statement, so one round trip and its own transaction: it locks the job and the
+    // session (nothing is written unless this worker still holds both: a reclaim that got
+    // here first left the job no longer running), writes the session, the job and the job's
+    // record in the execution. The execution's counts follow from the record's trigger at
+    // the end of the statement, in the job's shard only. A stopping or finished execution
+    // runs nothing more: a retry becomes a cancellation. That status is read without the
+    // execution's lock, so a stop may slip in before this commits: see `cancel_late_retry`.
     let sql = format!(
-        "WITH held AS (SELECT j.id AS held_job FROM jobs j JOIN sessions s ON s.job_id = j.id \
-                       WHERE s.id = $1 AND j.status = 'running' AND j.lease_owner = $2 \
-                       AND j.execution_id = s.execution_id FOR UPDATE OF j) \
-         UPDATE sessions SET status = $3, finished_at = now(), log = $4, extraction = $5, \
-         error = $6, screenshot = $7, final_url = $8, usage = $9 \
-         FROM held WHERE sessions.id = $1 AND sessions.job_id = held.held_job \
-         AND sessions.status = 'running' AND sessions.worker_id = $2 \
-         RETURNING {SESSION_COLUMNS}"
+        "WITH held AS ( \
+             SELECT j.id AS job_id, j.execution_id FROM jobs j JOIN sessions s ON s.job_id = j.id \
+             WHERE s.id = $1 AND s.status = 'running' AND s.worker_id = $2 \
+             AND j.status = 'running' AND j.lease_owner = $2 AND j.execution_id = s.execution_id \
+             FOR UPDATE OF j, s), \
+         written AS ( \
+             UPDATE sessions SET status = $3, finished_at = now(), log = $4, extraction = $5, \
+             error = $6, screenshot = $7, final_url = $8, usage = $9 \
+             WHERE id = $1 AND EXISTS (SELECT 1 FROM held) \
+             RETURNING id AS session_id, attempt AS session_attempt, \
+                       started_at AS session_started_at, finished_at AS session_finished_at), \
+         decided AS ( \
+             SELECT CASE WHEN $10 = 'queued' AND e.status NOT IN ('running', 'paused') \
+                         THEN 'cancelled' ELSE $10 END AS status \
+             FROM executions e JOIN held ON e.id = held.execution_id), \
+         job AS ( \
+             UPDATE jobs SET status = (SELECT status FROM decided), \
+             lease_owner = NULL, lease_expires_at = NULL, \
+             next_attempt_at = CASE WHEN (SELECT status FROM decided) = 'queued' THEN $11 END, \
+             extraction = CASE WHEN $12 THEN COALESCE($5, extraction) ELSE extraction END, \
+             evaluation = CASE WHEN $12 THEN $13 ELSE evaluation END, \
+             last_error = CASE WHEN $12 THEN NULL ELSE COALESCE($14, last_error) END, \
+             updated_at = now() WHERE id = (SELECT job_id FROM held) RETURNING {JOB_COLUMNS}), \
+         recorded AS ( \
+             UPDATE execution_jobs SET status = (SELECT status FROM decided) \
+             WHERE (execution_id, job_id) = (SELECT execution_id, job_id FROM held)) \
+         SELECT job.*, written.* FROM job, written"
     );
-    let outcome = &result.outcome;
-    let written: Option<SessionRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+    let finished: Option<FinishedRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(session.0)
         .bind(worker)
         .bind(outcome.status.as_str())
@@ -227,74 +280,116 @@ pub(crate) async fn finish(
         .bind(outcome.screenshot.map(|a| a.0))
         .bind(&outcome.final_url)
         .bind(Json(&outcome.usage))
-        .fetch_optional(&mut *tx)
+        .bind(next_status.as_str())
+        .bind(retry_at)
+        .bind(completed)
+        .bind(evaluation.as_ref().map(Json))
+        .bind(outcome.error.as_ref().map(|e| e.message.as_str()))
+        .fetch_optional(pool)
         .await
         .db()?;
-    let Some(written) = written else {
+    let Some(finished) = finished else {
         return Err(Error::conflict(format!(
             "worker {worker} no longer holds the job of session {session}"
         ))
         .with_context("session_id", session.to_string()));
     };
-    let session = written.into_model()?;
-    let job_id = session.job_id.0;
-    let execution = session
+    let attempt = u32::try_from(finished.session_attempt)
+        .map_err(|_| corrupt("session attempt", finished.session_attempt))?;
+    let mut job = finished.job.into_model()?;
+    let execution = job
         .execution_id
-        .ok_or_else(|| Error::internal(format!("session {} has no execution", session.id)))?;
-    let status = fetch(&mut tx, execution, true).await?.status()?;
+        .ok_or_else(|| Error::internal(format!("job {} has no execution", job.id)))?;
+    let session = Session {
+        id: SessionId(finished.session_id),
+        job_id: job.id,
+        execution_id: Some(execution),
+        attempt,
+        worker_id: worker.to_owned(),
+        status: outcome.status,
+        started_at: finished.session_started_at,
+        finished_at: finished.session_finished_at,
+        log: outcome.log,
+        extraction: outcome.extraction,
+        error: outcome.error,
+        screenshot: outcome.screenshot,
+        final_url: outcome.final_url,
+        usage: outcome.usage,
+    };
 
-    // A stopping or finished execution runs nothing more: a retry becomes a cancellation.
-    let next = match result.next {
-        NextStep::Retry { .. }
-            if status != ExecutionStatus::Running && status != ExecutionStatus::Paused =>
-        {
-            NextStep::Cancel
+    let execution = if job.status == JobStatus::Queued {
+        let (execution, cancelled) = cancel_late_retry(pool, execution, job.id).await?;
+        if let Some(cancelled) = cancelled {
+            job = cancelled;
         }
-        next => next,
+        execution
+    } else {
+        settle_if_done(pool, execution).await?
     };
-    let completed = next == NextStep::Complete;
-    let retry_at = match next {
-        NextStep::Retry { at } => Some(at),
-        _ => None,
-    };
-    // The job and its record in the execution in one statement; the execution's counters
-    // follow from the record's trigger at the end of it.
-    let sql = format!(
-        "WITH job AS (UPDATE jobs SET status = $2, lease_owner = NULL, lease_expires_at = NULL, \
-         next_attempt_at = $3, \
-         extraction = CASE WHEN $4 THEN COALESCE($5, extraction) ELSE extraction END, \
-         evaluation = CASE WHEN $4 THEN $6 ELSE evaluation END, \
-         last_error = CASE WHEN $4 THEN NULL ELSE COALESCE($7, last_error) END, \
-         updated_at = now() WHERE id = $1 RETURNING {JOB_COLUMNS}), \
-         recorded AS (UPDATE execution_jobs SET status = $2 \
-                      WHERE execution_id = $8 AND job_id = $1) \
-         SELECT * FROM job"
-    );
-    let job: JobRow = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(job_id)
-        .bind(next.job_status().as_str())
-        .bind(retry_at)
-        .bind(completed)
-        .bind(
-            result
-                .outcome
-                .extraction
-                .as_ref()
-                .map(|e| Json(PairsRef(e))),
-        )
-        .bind(result.evaluation.as_ref().map(Json))
-        .bind(result.outcome.error.as_ref().map(|e| e.message.as_str()))
-        .bind(execution.0)
-        .fetch_one(&mut *tx)
-        .await
-        .db()?;
-    let execution = settle(&mut tx, execution).await?;
-    tx.commit().await.db()?;
     Ok(FinishedAttempt {
-        job: job.into_model()?,
+        job,
         execution,
         session,
     })
+}
+
+/// After a finished attempt: ends the execution when no job of it is queued or running any
+/// more. The first look takes no lock; only when it finds nothing left does it take the
+/// execution's lock and look again (concurrent finishes each look after their own commit, so
+/// the last of them sees all of them).
+async fn settle_if_done(pool: &PgPool, id: ExecutionId) -> Result<Execution> {
+    let sql = format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE id = $1");
+    let row: Option<ExecutionRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(id.0)
+        .fetch_optional(pool)
+        .await
+        .db()?;
+    let execution = row
+        .ok_or_else(|| Error::not_found("execution", id))?
+        .into_model()?;
+    if !execution.status.is_active() || execution.counts.queued + execution.counts.running > 0 {
+        return Ok(execution);
+    }
+    let mut tx = pool.begin().await.db()?;
+    fetch(&mut tx, id, true).await?;
+    let execution = settle(&mut tx, id).await?;
+    tx.commit().await.db()?;
+    Ok(execution)
+}
+
+/// A retry queued while a stop was under way: the stop cancelled the execution's queued jobs
+/// before this one was queued, and nothing would ever claim it. Under the execution's lock
+/// (so that a stop in progress has committed), such a job is cancelled and the execution
+/// settled. Returns the execution, and the job when it was cancelled.
+async fn cancel_late_retry(
+    pool: &PgPool,
+    id: ExecutionId,
+    job: JobId,
+) -> Result<(Execution, Option<Job>)> {
+    let mut tx = pool.begin().await.db()?;
+    let status = fetch(&mut tx, id, true).await?.status()?;
+    if matches!(status, ExecutionStatus::Running | ExecutionStatus::Paused) {
+        let execution = fetch(&mut tx, id, false).await?.into_model()?;
+        tx.commit().await.db()?;
+        return Ok((execution, None));
+    }
+    let sql = format!(
+        "WITH job AS (UPDATE jobs SET status = 'cancelled', next_attempt_at = NULL, \
+                      updated_at = now() WHERE id = $1 AND status = 'queued' \
+                      RETURNING {JOB_COLUMNS}), \
+         recorded AS (UPDATE execution_jobs SET status = 'cancelled' \
+                      WHERE execution_id = $2 AND job_id = $1 AND status = 'queued') \
+         SELECT * FROM job"
+    );
+    let cancelled: Option<JobRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+        .bind(job.0)
+        .bind(id.0)
+        .fetch_optional(&mut *tx)
+        .await
+        .db()?;
+    let execution = settle(&mut tx, id).await?;
+    tx.commit().await.db()?;
+    Ok((execution, cancelled.map(JobRow::into_model).transpose()?))
 }
 
 pub(crate) async fn reclaim(pool: &PgPool) -> Result<Vec<Reclaimed>> {

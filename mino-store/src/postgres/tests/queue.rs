@@ -1,6 +1,8 @@
 //! Queue cases beyond the conformance suite: stale sessions, retries while stopping,
 //! counters after deletes.
 
+use std::sync::atomic::{AtomicIsize, AtomicUsize, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::Utc;
@@ -181,5 +183,65 @@ async fn counts_follow_deleted_jobs_and_paused_attempts_live_on() {
         .await
         .expect("heartbeat");
     assert!(gone.is_empty());
+    store.drop_schema().await.expect("dropped");
+}
+
+/// Claims from many connections at once, with finishes between them, never hold more jobs
+/// than the execution's concurrency: a claimer that waited for the execution's lock must see
+/// the claims committed while it waited.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn racing_claimers_never_exceed_the_concurrency() {
+    let Some(store) = fresh_store().await else {
+        return;
+    };
+    const LIMIT: u32 = 4;
+    let e = execution(&store, 400, LIMIT).await;
+    let store = Arc::new(store);
+    let most = Arc::new(AtomicUsize::new(0));
+    let running = Arc::new(AtomicIsize::new(0));
+    let mut tasks = Vec::new();
+    for w in 0..8 {
+        let (store, most, running) = (store.clone(), most.clone(), running.clone());
+        tasks.push(tokio::spawn(async move {
+            let worker = format!("w{w}");
+            loop {
+                let claims = store
+                    .claim_jobs(&worker, LIMIT, LEASE)
+                    .await
+                    .expect("claimed");
+                // Counted once claimed and uncounted just before its finish begins, so the
+                // count never exceeds what the store holds as running.
+                let now = running.fetch_add(claims.len() as isize, Ordering::SeqCst)
+                    + claims.len() as isize;
+                most.fetch_max(now as usize, Ordering::SeqCst);
+                for claim in &claims {
+                    running.fetch_sub(1, Ordering::SeqCst);
+                    store
+                        .finish_attempt(&worker, claim.session.id, result(NextStep::Complete))
+                        .await
+                        .expect("finished");
+                }
+                if claims.is_empty() {
+                    let current = store.get_execution(e.id).await.expect("execution");
+                    if !current.status.is_active() {
+                        return;
+                    }
+                    tokio::task::yield_now().await;
+                }
+            }
+        }));
+    }
+    for task in tasks {
+        task.await.expect("claimer");
+    }
+    let done = store.get_execution(e.id).await.expect("execution");
+    assert_eq!(done.status, ExecutionStatus::Completed);
+    assert_eq!(done.counts.completed, done.total);
+    assert!(done.total >= 300, "{done:?}");
+    let most = most.load(Ordering::SeqCst);
+    assert!(
+        most <= LIMIT as usize,
+        "{most} jobs were held at once (limit {LIMIT})"
+    );
     store.drop_schema().await.expect("dropped");
 }
