@@ -15,16 +15,32 @@ use super::codec::{id_page, parse_stored, push_id_page, to_i32, to_u32, to_u64};
 use super::error::{corrupt, DbResultExt};
 use super::selection::{lock_batch, Selection};
 
-/// The columns an [`ExecutionRow`] reads: the execution's own, and its counts of jobs by
-/// status added up from its shards (in the order of [`COUNT_STATUSES`]).
-pub(crate) const EXECUTION_COLUMNS: &str = "id, project_id, batch_id, mode, sample_size, seed, \
+/// An execution's counts of jobs by status, added up from the shards of `execution_counts`
+/// rows named `c` (in the order of [`COUNT_STATUSES`]).
+macro_rules! count_sums {
+    () => {
+        "ARRAY[COALESCE(sum(c.jobs_pending), 0), COALESCE(sum(c.jobs_queued), 0), \
+                COALESCE(sum(c.jobs_running), 0), COALESCE(sum(c.jobs_completed), 0), \
+                COALESCE(sum(c.jobs_failed), 0), COALESCE(sum(c.jobs_cancelled), 0), \
+                COALESCE(sum(c.jobs_invalid), 0)]::bigint[]"
+    };
+}
+
+/// The columns an [`ExecutionRow`] reads: the execution's own, and its counts.
+pub(crate) const EXECUTION_COLUMNS: &str = concat!(
+    "id, project_id, batch_id, mode, sample_size, seed, \
      concurrency, max_attempts, job_timeout_secs, instruction_version, status, \
-     created_at, updated_at, finished_at, \
-     (SELECT ARRAY[COALESCE(sum(c.jobs_pending), 0), COALESCE(sum(c.jobs_queued), 0), \
-                   COALESCE(sum(c.jobs_running), 0), COALESCE(sum(c.jobs_completed), 0), \
-                   COALESCE(sum(c.jobs_failed), 0), COALESCE(sum(c.jobs_cancelled), 0), \
-                   COALESCE(sum(c.jobs_invalid), 0)]::bigint[] \
-      FROM execution_counts c WHERE c.execution_id = executions.id) AS counts";
+     created_at, updated_at, finished_at, (SELECT ",
+    count_sums!(),
+    " FROM execution_counts c WHERE c.execution_id = executions.id) AS counts"
+);
+
+/// The counts of the execution `$1`, as an expression.
+pub(crate) const COUNTS_OF_PARAM: &str = concat!(
+    "(SELECT ",
+    count_sums!(),
+    " FROM execution_counts c WHERE c.execution_id = $1)"
+);
 
 /// The statuses of [`EXECUTION_COLUMNS`]' counts, in order.
 const COUNT_STATUSES: [JobStatus; 7] = [
@@ -36,6 +52,25 @@ const COUNT_STATUSES: [JobStatus; 7] = [
     JobStatus::Cancelled,
     JobStatus::Invalid,
 ];
+
+/// Counts read as the array of [`EXECUTION_COLUMNS`] or [`COUNTS_OF_PARAM`].
+pub(crate) fn counts_from(values: &[i64]) -> Result<StatusCounts> {
+    if values.len() != COUNT_STATUSES.len() {
+        return Err(corrupt(
+            "execution counts",
+            format!(
+                "{} values instead of {}",
+                values.len(),
+                COUNT_STATUSES.len()
+            ),
+        ));
+    }
+    let mut counts = StatusCounts::default();
+    for (status, n) in COUNT_STATUSES.into_iter().zip(values) {
+        counts.add(status, to_u64(*n, "job count")?);
+    }
+    Ok(counts)
+}
 
 #[derive(sqlx::FromRow)]
 pub(crate) struct ExecutionRow {
@@ -58,20 +93,7 @@ pub(crate) struct ExecutionRow {
 
 impl ExecutionRow {
     pub(crate) fn into_model(self) -> Result<Execution> {
-        if self.counts.len() != COUNT_STATUSES.len() {
-            return Err(corrupt(
-                "execution counts",
-                format!(
-                    "{} values instead of {}",
-                    self.counts.len(),
-                    COUNT_STATUSES.len()
-                ),
-            ));
-        }
-        let mut counts = StatusCounts::default();
-        for (status, n) in COUNT_STATUSES.into_iter().zip(&self.counts) {
-            counts.add(status, to_u64(*n, "job count")?);
-        }
+        let counts = counts_from(&self.counts)?;
         Ok(Execution {
             id: ExecutionId(self.id),
             project_id: ProjectId(self.project_id),

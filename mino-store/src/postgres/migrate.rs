@@ -9,13 +9,13 @@ use super::error::DbResultExt;
 
 /// One schema change. Versions start at 1 and have no gaps; a released migration is never
 /// edited, only followed by a new one.
-struct Migration {
-    version: i32,
-    name: &'static str,
-    sql: &'static str,
+pub(crate) struct Migration {
+    pub(crate) version: i32,
+    pub(crate) name: &'static str,
+    pub(crate) sql: &'static str,
 }
 
-const MIGRATIONS: &[Migration] = &[
+pub(crate) const MIGRATIONS: &[Migration] = &[
     Migration {
         version: 1,
         name: "initial",

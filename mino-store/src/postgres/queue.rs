@@ -29,7 +29,9 @@ use uuid::Uuid;
 
 use super::codec::PairsRef;
 use super::error::{corrupt, DbResultExt};
-use super::executions::{fetch, settle, ExecutionRow, EXECUTION_COLUMNS};
+use super::executions::{
+    counts_from, fetch, settle, ExecutionRow, COUNTS_OF_PARAM, EXECUTION_COLUMNS,
+};
 use super::jobs::{JobRow, JOB_COLUMNS};
 use super::sessions::{SessionRow, SESSION_COLUMNS};
 
@@ -51,6 +53,7 @@ struct ClaimedRow {
     lease_expires_at: DateTime<Utc>,
     session_id: Uuid,
     session_started_at: DateTime<Utc>,
+    counts_before: Vec<i64>,
 }
 
 pub(crate) async fn claim(
@@ -65,21 +68,14 @@ pub(crate) async fn claim(
     }
     let lease = lease_micros(lease)?;
     let mut tx = pool.begin().await.db()?;
-    let locked: Vec<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM executions WHERE status = 'running' ORDER BY id FOR UPDATE SKIP LOCKED",
-    )
-    .fetch_all(&mut *tx)
-    .await
-    .db()?;
-    if locked.is_empty() {
-        tx.commit().await.db()?;
-        return Ok(Vec::new());
-    }
-    // The counts are read by a statement of their own: one that began before the lock was
-    // granted would not see the claims committed while it waited, and would claim again.
-    let sql = format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE id = ANY($1) ORDER BY id");
+    // The executions' status and settings are current (their rows are locked, and a row
+    // changed while the statement ran is read again); their counts live in other rows and
+    // may predate the lock, so they are only a hint here: each claim counts again.
+    let sql = format!(
+        "SELECT {EXECUTION_COLUMNS} FROM executions WHERE status = 'running' \
+         ORDER BY id FOR UPDATE SKIP LOCKED"
+    );
     let executions: Vec<ExecutionRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(&locked)
         .fetch_all(&mut *tx)
         .await
         .db()?;
@@ -89,11 +85,10 @@ pub(crate) async fn claim(
     for row in executions {
         let execution = row.into_model()?;
         let running = i64::try_from(execution.counts.running).unwrap_or(i64::MAX);
-        let take = left.min(i64::from(execution.concurrency) - running);
-        if take <= 0 {
+        if i64::from(execution.concurrency) <= running {
             continue;
         }
-        let taken = claim_from(&mut tx, execution, worker, take, lease).await?;
+        let taken = claim_from(&mut tx, execution, worker, left, lease).await?;
         left -= taken.len() as i64;
         claims.extend(taken);
         if left == 0 {
@@ -104,24 +99,31 @@ pub(crate) async fn claim(
     Ok(claims)
 }
 
-/// Starts up to `take` due jobs of one execution (locked by the caller) for `worker`, in one
-/// statement: the jobs, their records in the execution and a session for each.
+/// Starts up to `max` due jobs of one execution (locked by the caller) for `worker`, within
+/// its concurrency, in one statement: the jobs, their records in the execution and a session
+/// for each. The statement begins after the lock was granted, so its count of running jobs
+/// includes every claim committed before: it cannot claim beyond the limit.
 async fn claim_from(
     conn: &mut PgConnection,
     mut execution: Execution,
     worker: &str,
-    take: i64,
+    max: i64,
     lease: i64,
 ) -> Result<Vec<Claim>> {
-    let session_ids: Vec<Uuid> = (0..take).map(|_| SessionId::new().0).collect();
+    let session_ids: Vec<Uuid> = (0..max).map(|_| SessionId::new().0).collect();
     let sql = format!(
-        "WITH claimed AS ( \
+        "WITH room AS ( \
+             SELECT GREATEST(0, LEAST($4::bigint, e.concurrency - COALESCE( \
+                 (SELECT sum(c.jobs_running) FROM execution_counts c \
+                  WHERE c.execution_id = $1), 0)::bigint)) AS n \
+             FROM executions e WHERE e.id = $1), \
+         claimed AS ( \
              UPDATE jobs SET status = 'running', attempts = attempts + 1, lease_owner = $2, \
              lease_expires_at = now() + $3 * interval '1 microsecond', next_attempt_at = NULL, \
              updated_at = now() \
              WHERE id IN (SELECT id FROM jobs WHERE execution_id = $1 AND status = 'queued' \
                           AND (next_attempt_at IS NULL OR next_attempt_at <= now()) \
-                          ORDER BY id LIMIT $4 FOR UPDATE SKIP LOCKED) \
+                          ORDER BY id LIMIT (SELECT n FROM room) FOR UPDATE SKIP LOCKED) \
              RETURNING {JOB_COLUMNS}, lease_expires_at), \
          recorded AS ( \
              UPDATE execution_jobs SET status = 'running', attempts = attempts + 1 \
@@ -134,20 +136,24 @@ async fn claim_from(
              INSERT INTO sessions (id, job_id, execution_id, attempt, worker_id, status, usage) \
              SELECT session_id, job_id, $1, attempts, $2, 'running', $6 FROM numbered \
              RETURNING id, job_id, started_at) \
-         SELECT claimed.*, made.id AS session_id, made.started_at AS session_started_at \
+         SELECT claimed.*, made.id AS session_id, made.started_at AS session_started_at, \
+                {COUNTS_OF_PARAM} AS counts_before \
          FROM claimed JOIN made ON made.job_id = claimed.id ORDER BY claimed.id"
     );
     let rows: Vec<ClaimedRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
         .bind(execution.id.0)
         .bind(worker)
         .bind(lease)
-        .bind(take)
+        .bind(max)
         .bind(&session_ids)
         .bind(Json(Usage::default()))
         .fetch_all(&mut *conn)
         .await
         .db()?;
-    // The counters as the record's trigger leaves them at the end of the statement.
+    // The counts as the record's trigger leaves them at the end of the statement.
+    if let Some(first) = rows.first() {
+        execution.counts = counts_from(&first.counts_before)?;
+    }
     let n = rows.len() as u64;
     execution.counts.queued = execution.counts.queued.saturating_sub(n);
     execution.counts.running += n;

@@ -155,3 +155,97 @@ async fn an_unreachable_server_is_a_storage_error() {
     assert_eq!(err.kind(), ErrorKind::Storage);
     assert!(err.is_transient());
 }
+
+/// A schema of version 2 (the counts on the execution's row) upgrades to the sharded counts
+/// with every count kept, and its execution goes on.
+#[tokio::test]
+async fn counts_survive_the_upgrade_to_shards() {
+    use crate::postgres::migrate::MIGRATIONS;
+    use sqlx::Connection;
+
+    let config = fresh_config();
+    let schema = config.schema().expect("test schema").to_owned();
+    let Ok(mut conn) = sqlx::PgConnection::connect(&server_url()).await else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "Postgres is required when CI is set"
+        );
+        return;
+    };
+    let setup = format!(
+        "CREATE SCHEMA {schema}; SET search_path TO {schema};
+         CREATE TABLE mino_schema_migrations (version integer PRIMARY KEY, name text NOT NULL,
+             applied_at timestamptz NOT NULL DEFAULT now());"
+    );
+    sqlx::raw_sql(sqlx::AssertSqlSafe(setup))
+        .execute(&mut conn)
+        .await
+        .expect("schema");
+    for m in MIGRATIONS.iter().filter(|m| m.version <= 2) {
+        sqlx::raw_sql(m.sql)
+            .execute(&mut conn)
+            .await
+            .expect("old migration");
+        sqlx::query("INSERT INTO mino_schema_migrations (version, name) VALUES ($1, $2)")
+            .bind(m.version)
+            .bind(m.name)
+            .execute(&mut conn)
+            .await
+            .expect("recorded");
+    }
+    // One execution of three jobs: one completed, one running, one queued, counted by the
+    // version-2 triggers into the execution's row.
+    let data = "
+        INSERT INTO projects (id, name, description, instructions, output_fields, agent,
+            settings, instruction_version)
+        VALUES ('00000000-0000-7000-8000-000000000001', 'p', '', 'find', '[]', '{}', '{}', 1);
+        INSERT INTO batches (id, project_id, name, columns, site_url_column, preview, warnings)
+        VALUES ('00000000-0000-7000-8000-000000000002', '00000000-0000-7000-8000-000000000001',
+            'b', '[]', 'url', '[]', '[]');
+        INSERT INTO executions (id, project_id, batch_id, mode, concurrency, max_attempts,
+            job_timeout_secs, instruction_version, status)
+        VALUES ('00000000-0000-7000-8000-000000000003', '00000000-0000-7000-8000-000000000001',
+            '00000000-0000-7000-8000-000000000002', 'production', 2, 3, 60, 1, 'running');
+        INSERT INTO jobs (id, batch_id, project_id, row_index, line, site_url, status,
+            execution_id)
+        SELECT ('00000000-0000-7000-8000-00000000001' || n)::uuid,
+            '00000000-0000-7000-8000-000000000002', '00000000-0000-7000-8000-000000000001',
+            n, n + 2, 'https://example.invalid/' || n, s, '00000000-0000-7000-8000-000000000003'
+        FROM (VALUES (0, 'completed'), (1, 'running'), (2, 'queued')) AS v (n, s);
+        INSERT INTO execution_jobs (execution_id, job_id, status)
+        SELECT execution_id, id, status FROM jobs;";
+    sqlx::raw_sql(data)
+        .execute(&mut conn)
+        .await
+        .expect("version-2 data");
+    conn.close().await.expect("closed");
+
+    let store = open(config).await.expect("opened and upgraded");
+    assert_eq!(
+        applied_versions(&store).await,
+        (1..=SCHEMA_VERSION).collect::<Vec<_>>()
+    );
+    let id = mino_core::model::ExecutionId(
+        uuid::Uuid::parse_str("00000000-0000-7000-8000-000000000003").expect("uuid"),
+    );
+    let execution = store.get_execution(id).await.expect("execution");
+    let counts = execution.counts;
+    assert_eq!(
+        (
+            counts.completed,
+            counts.running,
+            counts.queued,
+            execution.total
+        ),
+        (1, 1, 1, 3),
+        "{counts:?}"
+    );
+    // Room for one more under the concurrency of 2: the queued job.
+    let claims = store
+        .claim_jobs("w", 5, std::time::Duration::from_secs(30))
+        .await
+        .expect("claimed");
+    assert_eq!(claims.len(), 1);
+    assert_eq!(claims[0].execution.counts.running, 2);
+    store.drop_schema().await.expect("schema is dropped");
+}
