@@ -212,6 +212,9 @@ mod tests {
         Ok(n)
     }
 
+    // The test holds the connection's lock across awaits on purpose: the writer thread
+    // blocks on it meanwhile, so the writes queue up into one group.
+    #[allow(clippy::await_holding_lock)]
     #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
     async fn a_failed_or_panicking_write_leaves_the_rest_of_its_group_alone() {
         let (queue, conn) = queue();
@@ -254,6 +257,8 @@ mod tests {
         assert_eq!(kept.len(), 240);
     }
 
+    // Holds the connection's lock across awaits on purpose, as above.
+    #[allow(clippy::await_holding_lock)]
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn a_write_that_loses_the_transaction_fails_its_whole_group() {
         let (queue, conn) = queue();
