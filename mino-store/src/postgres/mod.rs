@@ -21,6 +21,7 @@ mod copy;
 mod error;
 mod events;
 mod executions;
+mod finishing;
 mod ground_truth;
 mod job_writes;
 mod jobs;
@@ -54,6 +55,7 @@ use error::DbResultExt;
 pub struct PostgresStore {
     pool: PgPool,
     config: PostgresConfig,
+    finisher: finishing::Finisher,
 }
 
 impl PostgresStore {
@@ -89,7 +91,12 @@ impl PostgresStore {
             .connect_with(config.connect_options().clone())
             .await
             .db()?;
-        Ok(PostgresStore { pool, config })
+        let finisher = finishing::Finisher::spawn(pool.clone());
+        Ok(PostgresStore {
+            pool,
+            config,
+            finisher,
+        })
     }
 
     /// Applies pending migrations (creating the schema first when one is configured);

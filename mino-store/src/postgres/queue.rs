@@ -1,9 +1,10 @@
-//! The engine's job queue: claims with leases, heartbeats, finishing attempts, reclaiming
-//! the work of workers that died.
+//! The engine's job queue: claims with leases, heartbeats, reclaiming the work of workers
+//! that died. Finishing attempts is in `finishing.rs`.
 //!
 //! Claims, reclaims and stops lock the execution row, then job rows (claims and reclaims with
-//! `SKIP LOCKED`). Finishing an attempt locks its job row and, through the counts trigger,
-//! the one row of the execution's counts that holds its shard; it takes the execution's lock
+//! `SKIP LOCKED`). Finishing attempts locks their job rows (in id order, as heartbeats and
+//! bulk updates do) and, through the counts trigger, the rows of the execution's counts that
+//! hold their shards; it takes the execution's lock
 //! only in the rare cases that need it (the end of the execution, a retry racing a stop), in
 //! a transaction of its own after its commit. So finishes of one execution run side by side,
 //! and nobody waits for a job row while holding an execution: the operations cannot
@@ -18,33 +19,21 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use mino_core::model::{
-    Execution, ExecutionId, ExecutionStatus, Job, JobId, JobStatus, Session, SessionError,
-    SessionId, SessionStatus, Usage,
+    Execution, ExecutionId, ExecutionStatus, JobId, Session, SessionError, SessionId,
+    SessionStatus, Usage,
 };
-use mino_core::store::{AttemptResult, Claim, FinishedAttempt, NextStep, Reclaimed};
+use mino_core::store::{Claim, Reclaimed};
 use mino_core::{Error, ErrorKind, Result};
 use sqlx::types::Json;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use super::codec::PairsRef;
-use super::error::{corrupt, DbResultExt};
+use super::error::DbResultExt;
 use super::executions::{
     counts_from, fetch, settle, ExecutionRow, COUNTS_OF_PARAM, EXECUTION_COLUMNS,
 };
 use super::jobs::{JobRow, JOB_COLUMNS};
 use super::sessions::{SessionRow, SESSION_COLUMNS};
-
-/// A finished attempt's job, and what the database set in its session.
-#[derive(sqlx::FromRow)]
-struct FinishedRow {
-    #[sqlx(flatten)]
-    job: JobRow,
-    session_id: Uuid,
-    session_attempt: i32,
-    session_started_at: DateTime<Utc>,
-    session_finished_at: Option<DateTime<Utc>>,
-}
 
 #[derive(sqlx::FromRow)]
 struct ClaimedRow {
@@ -197,11 +186,14 @@ pub(crate) async fn heartbeat(
         return Ok(Vec::new());
     }
     let ids: Vec<Uuid> = jobs.iter().map(|j| j.0).collect();
-    // Paused executions keep their running attempts; stopping and finished ones do not.
+    // Paused executions keep their running attempts; stopping and finished ones do not. The
+    // jobs are locked in id order first, as finishes lock them, so a heartbeat and a batch of
+    // finishes of the same worker cannot deadlock.
     let kept: Vec<Uuid> = sqlx::query_scalar(
         "UPDATE jobs AS j SET lease_expires_at = now() + $3 * interval '1 microsecond' \
          FROM executions AS e \
-         WHERE j.id = ANY($1) AND j.status = 'running' AND j.lease_owner = $2 \
+         WHERE j.id IN (SELECT id FROM jobs WHERE id = ANY($1) ORDER BY id FOR UPDATE) \
+         AND j.status = 'running' AND j.lease_owner = $2 \
          AND e.id = j.execution_id AND e.status IN ('running', 'paused') \
          RETURNING j.id",
     )
@@ -218,184 +210,6 @@ pub(crate) async fn heartbeat(
         .filter(|j| !kept.contains(&j.0) && seen.insert(j.0))
         .copied()
         .collect())
-}
-
-pub(crate) async fn finish(
-    pool: &PgPool,
-    worker: &str,
-    session: SessionId,
-    result: AttemptResult,
-) -> Result<FinishedAttempt> {
-    if result.outcome.status == SessionStatus::Running {
-        return Err(Error::validation("an attempt cannot finish as running")
-            .with_context("field", "status"));
-    }
-    let AttemptResult {
-        outcome,
-        next,
-        evaluation,
-    } = result;
-    let completed = next == NextStep::Complete;
-    let (next_status, retry_at) = match next {
-        NextStep::Retry { at } => (JobStatus::Queued, Some(at)),
-        next => (next.job_status(), None),
-    };
-    // One statement, so one round trip and its own transaction: it locks the job and the
-    // session (nothing is written unless this worker still holds both: a reclaim that got
-    // here first left the job no longer running), writes the session, the job and the job's
-    // record in the execution. The execution's counts follow from the record's trigger at
-    // the end of the statement, in the job's shard only. A stopping or finished execution
-    // runs nothing more: a retry becomes a cancellation. That status is read without the
-    // execution's lock, so a stop may slip in before this commits: see `cancel_late_retry`.
-    let sql = format!(
-        "WITH held AS ( \
-             SELECT j.id AS job_id, j.execution_id FROM jobs j JOIN sessions s ON s.job_id = j.id \
-             WHERE s.id = $1 AND s.status = 'running' AND s.worker_id = $2 \
-             AND j.status = 'running' AND j.lease_owner = $2 AND j.execution_id = s.execution_id \
-             FOR UPDATE OF j, s), \
-         written AS ( \
-             UPDATE sessions SET status = $3, finished_at = now(), log = $4, extraction = $5, \
-             error = $6, screenshot = $7, final_url = $8, usage = $9 \
-             WHERE id = $1 AND EXISTS (SELECT 1 FROM held) \
-             RETURNING id AS session_id, attempt AS session_attempt, \
-                       started_at AS session_started_at, finished_at AS session_finished_at), \
-         decided AS ( \
-             SELECT CASE WHEN $10 = 'queued' AND e.status NOT IN ('running', 'paused') \
-                         THEN 'cancelled' ELSE $10 END AS status \
-             FROM executions e JOIN held ON e.id = held.execution_id), \
-         job AS ( \
-             UPDATE jobs SET status = (SELECT status FROM decided), \
-             lease_owner = NULL, lease_expires_at = NULL, \
-             next_attempt_at = CASE WHEN (SELECT status FROM decided) = 'queued' THEN $11 END, \
-             extraction = CASE WHEN $12 THEN COALESCE($5, extraction) ELSE extraction END, \
-             evaluation = CASE WHEN $12 THEN $13 ELSE evaluation END, \
-             last_error = CASE WHEN $12 THEN NULL ELSE COALESCE($14, last_error) END, \
-             updated_at = now() WHERE id = (SELECT job_id FROM held) RETURNING {JOB_COLUMNS}), \
-         recorded AS ( \
-             UPDATE execution_jobs SET status = (SELECT status FROM decided) \
-             WHERE (execution_id, job_id) = (SELECT execution_id, job_id FROM held)) \
-         SELECT job.*, written.* FROM job, written"
-    );
-    let finished: Option<FinishedRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(session.0)
-        .bind(worker)
-        .bind(outcome.status.as_str())
-        .bind(Json(&outcome.log))
-        .bind(outcome.extraction.as_ref().map(|e| Json(PairsRef(e))))
-        .bind(outcome.error.as_ref().map(Json))
-        .bind(outcome.screenshot.map(|a| a.0))
-        .bind(&outcome.final_url)
-        .bind(Json(&outcome.usage))
-        .bind(next_status.as_str())
-        .bind(retry_at)
-        .bind(completed)
-        .bind(evaluation.as_ref().map(Json))
-        .bind(outcome.error.as_ref().map(|e| e.message.as_str()))
-        .fetch_optional(pool)
-        .await
-        .db()?;
-    let Some(finished) = finished else {
-        return Err(Error::conflict(format!(
-            "worker {worker} no longer holds the job of session {session}"
-        ))
-        .with_context("session_id", session.to_string()));
-    };
-    let attempt = u32::try_from(finished.session_attempt)
-        .map_err(|_| corrupt("session attempt", finished.session_attempt))?;
-    let mut job = finished.job.into_model()?;
-    let execution = job
-        .execution_id
-        .ok_or_else(|| Error::internal(format!("job {} has no execution", job.id)))?;
-    let session = Session {
-        id: SessionId(finished.session_id),
-        job_id: job.id,
-        execution_id: Some(execution),
-        attempt,
-        worker_id: worker.to_owned(),
-        status: outcome.status,
-        started_at: finished.session_started_at,
-        finished_at: finished.session_finished_at,
-        log: outcome.log,
-        extraction: outcome.extraction,
-        error: outcome.error,
-        screenshot: outcome.screenshot,
-        final_url: outcome.final_url,
-        usage: outcome.usage,
-    };
-
-    let execution = if job.status == JobStatus::Queued {
-        let (execution, cancelled) = cancel_late_retry(pool, execution, job.id).await?;
-        if let Some(cancelled) = cancelled {
-            job = cancelled;
-        }
-        execution
-    } else {
-        settle_if_done(pool, execution).await?
-    };
-    Ok(FinishedAttempt {
-        job,
-        execution,
-        session,
-    })
-}
-
-/// After a finished attempt: ends the execution when no job of it is queued or running any
-/// more. The first look takes no lock; only when it finds nothing left does it take the
-/// execution's lock and look again (concurrent finishes each look after their own commit, so
-/// the last of them sees all of them).
-async fn settle_if_done(pool: &PgPool, id: ExecutionId) -> Result<Execution> {
-    let sql = format!("SELECT {EXECUTION_COLUMNS} FROM executions WHERE id = $1");
-    let row: Option<ExecutionRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(id.0)
-        .fetch_optional(pool)
-        .await
-        .db()?;
-    let execution = row
-        .ok_or_else(|| Error::not_found("execution", id))?
-        .into_model()?;
-    if !execution.status.is_active() || execution.counts.queued + execution.counts.running > 0 {
-        return Ok(execution);
-    }
-    let mut tx = pool.begin().await.db()?;
-    fetch(&mut tx, id, true).await?;
-    let execution = settle(&mut tx, id).await?;
-    tx.commit().await.db()?;
-    Ok(execution)
-}
-
-/// A retry queued while a stop was under way: the stop cancelled the execution's queued jobs
-/// before this one was queued, and nothing would ever claim it. Under the execution's lock
-/// (so that a stop in progress has committed), such a job is cancelled and the execution
-/// settled. Returns the execution, and the job when it was cancelled.
-async fn cancel_late_retry(
-    pool: &PgPool,
-    id: ExecutionId,
-    job: JobId,
-) -> Result<(Execution, Option<Job>)> {
-    let mut tx = pool.begin().await.db()?;
-    let status = fetch(&mut tx, id, true).await?.status()?;
-    if matches!(status, ExecutionStatus::Running | ExecutionStatus::Paused) {
-        let execution = fetch(&mut tx, id, false).await?.into_model()?;
-        tx.commit().await.db()?;
-        return Ok((execution, None));
-    }
-    let sql = format!(
-        "WITH job AS (UPDATE jobs SET status = 'cancelled', next_attempt_at = NULL, \
-                      updated_at = now() WHERE id = $1 AND status = 'queued' \
-                      RETURNING {JOB_COLUMNS}), \
-         recorded AS (UPDATE execution_jobs SET status = 'cancelled' \
-                      WHERE execution_id = $2 AND job_id = $1 AND status = 'queued') \
-         SELECT * FROM job"
-    );
-    let cancelled: Option<JobRow> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
-        .bind(job.0)
-        .bind(id.0)
-        .fetch_optional(&mut *tx)
-        .await
-        .db()?;
-    let execution = settle(&mut tx, id).await?;
-    tx.commit().await.db()?;
-    Ok((execution, cancelled.map(JobRow::into_model).transpose()?))
 }
 
 pub(crate) async fn reclaim(pool: &PgPool) -> Result<Vec<Reclaimed>> {

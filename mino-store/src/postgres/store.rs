@@ -168,7 +168,7 @@ impl Store for PostgresStore {
         session: SessionId,
         result: AttemptResult,
     ) -> Result<FinishedAttempt> {
-        queue::finish(&self.pool, worker, session, result).await
+        self.finisher.finish(worker, session, result).await
     }
 
     async fn reclaim_expired(&self) -> Result<Vec<Reclaimed>> {

@@ -245,3 +245,49 @@ async fn racing_claimers_never_exceed_the_concurrency() {
     );
     store.drop_schema().await.expect("dropped");
 }
+
+/// Finishes written together stand or fall alone: one result the database refuses (text
+/// with a NUL byte) fails only its own finish, whatever batch it was written in.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn one_refused_result_does_not_fail_the_finishes_beside_it() {
+    let Some(store) = fresh_store().await else {
+        return;
+    };
+    let e = execution(&store, 20, 16).await;
+    let claims = store.claim_jobs("w", 16, LEASE).await.expect("claimed");
+    assert_eq!(claims.len(), 16);
+    let store = Arc::new(store);
+    let mut tasks = Vec::new();
+    for (n, claim) in claims.iter().enumerate() {
+        let store = store.clone();
+        let session = claim.session.id;
+        tasks.push(tokio::spawn(async move {
+            let mut finished = result(NextStep::Complete);
+            if n == 5 {
+                finished.outcome.final_url = Some("https://example.invalid/\0".to_owned());
+            }
+            store.finish_attempt("w", session, finished).await
+        }));
+    }
+    let mut refused = 0;
+    for (n, task) in tasks.into_iter().enumerate() {
+        match task.await.expect("finisher") {
+            Ok(f) => {
+                assert_ne!(n, 5, "the refused result was stored");
+                assert_eq!(f.job.status, JobStatus::Completed);
+            }
+            Err(err) => {
+                assert_eq!(n, 5, "finish {n} failed: {err:?}");
+                refused += 1;
+            }
+        }
+    }
+    assert_eq!(refused, 1);
+    let now = store.get_execution(e.id).await.expect("execution");
+    assert_eq!(now.counts.completed, 15, "{:?}", now.counts);
+    assert_eq!(
+        now.counts.running, 1,
+        "the refused attempt still holds its job"
+    );
+    store.drop_schema().await.expect("dropped");
+}
