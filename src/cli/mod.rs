@@ -4,6 +4,7 @@ mod migrate;
 mod run;
 #[cfg(feature = "http")]
 mod serve;
+mod signals;
 mod worker;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};

@@ -9,7 +9,8 @@ use clap::Args;
 use mino_core::engine::WorkerConfig;
 use mino_http::HttpConfig;
 
-use super::worker::{finish_running_jobs, wait_for_signal};
+use super::signals::Signals;
+use super::worker::finish_running_jobs;
 use super::GlobalArgs;
 
 /// How long open connections (WebSocket clients included) get to finish after a signal.
@@ -42,6 +43,7 @@ pub struct ServeArgs {
 }
 
 pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
+    let mut signals = Signals::install()?;
     let upload_bytes = args.max_upload_mb.clamp(1, 4096) * 1024 * 1024;
     let platform = mino::connect(mino::PlatformOptions {
         database: global.database.clone(),
@@ -81,7 +83,7 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
             })
             .await
     });
-    wait_for_signal().await;
+    signals.next().await;
     tracing::info!("stopping: no new connections; open ones get {DRAIN:?}");
     let _ = stop_tx.send(());
     match tokio::time::timeout(DRAIN, server).await {
@@ -91,7 +93,7 @@ pub async fn run(global: &GlobalArgs, args: ServeArgs) -> anyhow::Result<()> {
         Err(_) => tracing::info!("connections still open after {DRAIN:?} are closed"),
     }
     if platform.has_worker() {
-        finish_running_jobs(&platform).await;
+        finish_running_jobs(&platform, &mut signals).await;
     }
     Ok(())
 }

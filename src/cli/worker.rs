@@ -7,6 +7,7 @@ use clap::Args;
 use mino_core::engine::{Backoff, Shutdown, WorkerConfig};
 use mino_core::platform::Platform;
 
+use super::signals::Signals;
 use super::GlobalArgs;
 
 /// Arguments of `mino worker`.
@@ -48,6 +49,7 @@ impl WorkerArgs {
 }
 
 pub async fn run(global: &GlobalArgs, args: WorkerArgs) -> anyhow::Result<()> {
+    let mut signals = Signals::install()?;
     let platform = mino::connect(mino::PlatformOptions {
         database: global.database.clone(),
         browser: args.browser.clone(),
@@ -57,46 +59,23 @@ pub async fn run(global: &GlobalArgs, args: WorkerArgs) -> anyhow::Result<()> {
     .await?;
     let id = platform.start_worker()?;
     tracing::info!(worker = %id, database = %global.database, "worker running; Ctrl-C or SIGTERM stops it");
-    wait_for_signal().await;
-    finish_running_jobs(&platform).await;
+    signals.next().await;
+    finish_running_jobs(&platform, &mut signals).await;
     Ok(())
 }
 
 /// Stops the platform's worker gracefully (its running jobs finish), unless a second signal
 /// comes first: then it leaves at once.
-pub async fn finish_running_jobs(platform: &Platform) {
+pub async fn finish_running_jobs(platform: &Platform, signals: &mut Signals) {
     tracing::info!("finishing running jobs (signal again to hand them back at once)");
     let graceful = platform.stop_worker(Shutdown::Graceful);
     tokio::pin!(graceful);
     tokio::select! {
         _ = &mut graceful => {}
-        _ = wait_for_signal() => {
+        _ = signals.next() => {
             // The graceful stop holds the handle; a second signal cancels it by leaving: the
             // leases run out and other workers take the jobs.
             tracing::warn!("leaving now; unfinished jobs return to the queue when their leases expire");
         }
-    }
-}
-
-/// Ctrl-C or SIGTERM.
-pub async fn wait_for_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{signal, SignalKind};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(_) => {
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        let _ = tokio::signal::ctrl_c().await;
     }
 }
