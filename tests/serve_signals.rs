@@ -26,7 +26,7 @@ impl Drop for Server {
 /// where it listens.
 fn serve(dir: &Path, extra: &[&str]) -> Server {
     let database = format!("sqlite:{}", dir.join("mino.db").display());
-    let mut child = Command::new(env!("CARGO_BIN_EXE_mino"))
+    let child = Command::new(env!("CARGO_BIN_EXE_mino"))
         .args(["--database", &database, "serve", "--port", "0"])
         .args(extra)
         .env("RUST_LOG", "info")
@@ -35,7 +35,12 @@ fn serve(dir: &Path, extra: &[&str]) -> Server {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the mino binary starts");
-    let stderr = child.stderr.take().expect("piped stderr");
+    // Reaped by its drop on every path, a failed start included.
+    let mut server = Server {
+        child,
+        addr: String::new(),
+    };
+    let stderr = server.child.stderr.take().expect("piped stderr");
     let (tx, rx) = mpsc::channel();
     std::thread::spawn(move || {
         for line in BufReader::new(stderr).lines() {
@@ -55,11 +60,11 @@ fn serve(dir: &Path, extra: &[&str]) -> Server {
             let addr = rest.split('/').next().unwrap_or_default().to_owned();
             // Keep draining stderr so the server never blocks on a full pipe.
             std::thread::spawn(move || while rx.recv().is_ok() {});
-            return Server { child, addr };
+            server.addr = addr;
+            return server;
         }
         seen.push(line);
     }
-    let _ = child.kill();
     panic!(
         "mino serve did not say where it listens:\n{}",
         seen.join("\n")
