@@ -134,6 +134,38 @@ pub struct Session {
 }
 
 impl Session {
+    /// The session of an attempt that starts now: running, nothing recorded yet.
+    pub fn started(id: SessionId, new: NewSession, started_at: DateTime<Utc>) -> Self {
+        Session {
+            id,
+            job_id: new.job_id,
+            execution_id: new.execution_id,
+            attempt: new.attempt,
+            worker_id: new.worker_id,
+            status: SessionStatus::Running,
+            started_at,
+            finished_at: None,
+            log: Vec::new(),
+            extraction: None,
+            error: None,
+            screenshot: None,
+            final_url: None,
+            usage: Usage::default(),
+        }
+    }
+
+    /// Records how the attempt ended.
+    pub fn finish(&mut self, outcome: SessionOutcome, finished_at: DateTime<Utc>) {
+        self.status = outcome.status;
+        self.finished_at = Some(finished_at);
+        self.log = outcome.log;
+        self.extraction = outcome.extraction;
+        self.error = outcome.error;
+        self.screenshot = outcome.screenshot;
+        self.final_url = outcome.final_url;
+        self.usage = outcome.usage;
+    }
+
     /// Duration in milliseconds, when finished.
     pub fn duration_ms(&self) -> Option<i64> {
         self.finished_at

@@ -16,7 +16,7 @@ use super::error::{corrupt, DbResultExt};
 use super::selection::{lock_batch, Selection};
 
 /// An execution's counts of jobs by status, added up from the shards of `execution_counts`
-/// rows named `c` (in the order of [`COUNT_STATUSES`]).
+/// rows named `c`, in the order of [`JobStatus::ALL`] (checked by a test below).
 macro_rules! count_sums {
     () => {
         "ARRAY[COALESCE(sum(c.jobs_pending), 0), COALESCE(sum(c.jobs_queued), 0), \
@@ -42,31 +42,20 @@ pub(crate) const COUNTS_OF_PARAM: &str = concat!(
     " FROM execution_counts c WHERE c.execution_id = $1)"
 );
 
-/// The statuses of [`EXECUTION_COLUMNS`]' counts, in order.
-const COUNT_STATUSES: [JobStatus; 7] = [
-    JobStatus::Pending,
-    JobStatus::Queued,
-    JobStatus::Running,
-    JobStatus::Completed,
-    JobStatus::Failed,
-    JobStatus::Cancelled,
-    JobStatus::Invalid,
-];
-
 /// Counts read as the array of [`EXECUTION_COLUMNS`] or [`COUNTS_OF_PARAM`].
 pub(crate) fn counts_from(values: &[i64]) -> Result<StatusCounts> {
-    if values.len() != COUNT_STATUSES.len() {
+    if values.len() != JobStatus::ALL.len() {
         return Err(corrupt(
             "execution counts",
             format!(
                 "{} values instead of {}",
                 values.len(),
-                COUNT_STATUSES.len()
+                JobStatus::ALL.len()
             ),
         ));
     }
     let mut counts = StatusCounts::default();
-    for (status, n) in COUNT_STATUSES.into_iter().zip(values) {
+    for (status, n) in JobStatus::ALL.into_iter().zip(values) {
         counts.add(status, to_u64(*n, "job count")?);
     }
     Ok(counts)
@@ -341,4 +330,23 @@ async fn cancel_queued(conn: &mut PgConnection, id: ExecutionId) -> Result<()> {
     .await
     .db()?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_count_sums_follow_the_order_of_job_statuses() {
+        let sql = count_sums!();
+        let at: Vec<usize> = JobStatus::ALL
+            .iter()
+            .map(|s| {
+                let column = format!("c.jobs_{}", s.as_str());
+                sql.find(&column)
+                    .unwrap_or_else(|| panic!("{column} missing"))
+            })
+            .collect();
+        assert!(at.windows(2).all(|w| w[0] < w[1]), "{sql}");
+    }
 }

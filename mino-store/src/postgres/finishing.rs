@@ -13,7 +13,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use mino_core::model::{
-    Execution, ExecutionId, ExecutionStatus, Job, JobId, JobStatus, Session, SessionId,
+    Execution, ExecutionId, ExecutionStatus, Job, JobId, JobStatus, NewSession, Session, SessionId,
     SessionStatus,
 };
 use mino_core::store::{AttemptResult, FinishedAttempt, NextStep};
@@ -142,7 +142,7 @@ struct FinishedRow {
     finished_session: Uuid,
     session_attempt: i32,
     session_started_at: DateTime<Utc>,
-    session_finished_at: Option<DateTime<Utc>>,
+    session_finished_at: DateTime<Utc>,
 }
 
 /// The finishes of one batch in one statement, and so in one transaction: it locks each job
@@ -321,23 +321,17 @@ async fn finished_attempt(
     let execution_id = job
         .execution_id
         .ok_or_else(|| Error::internal(format!("job {} has no execution", job.id)))?;
-    let outcome = result.outcome;
-    let session = Session {
-        id: SessionId(row.finished_session),
-        job_id: job.id,
-        execution_id: Some(execution_id),
-        attempt,
-        worker_id: worker.to_owned(),
-        status: outcome.status,
-        started_at: row.session_started_at,
-        finished_at: row.session_finished_at,
-        log: outcome.log,
-        extraction: outcome.extraction,
-        error: outcome.error,
-        screenshot: outcome.screenshot,
-        final_url: outcome.final_url,
-        usage: outcome.usage,
-    };
+    let mut session = Session::started(
+        SessionId(row.finished_session),
+        NewSession {
+            job_id: job.id,
+            execution_id: Some(execution_id),
+            attempt,
+            worker_id: worker.to_owned(),
+        },
+        row.session_started_at,
+    );
+    session.finish(result.outcome, row.session_finished_at);
     let execution = if job.status == JobStatus::Queued {
         let (execution, cancelled) = cancel_late_retry(pool, execution_id, job.id).await?;
         if let Some(cancelled) = cancelled {

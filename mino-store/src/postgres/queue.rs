@@ -19,8 +19,8 @@ use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use mino_core::model::{
-    Execution, ExecutionId, ExecutionStatus, JobId, Session, SessionError, SessionId,
-    SessionStatus, Usage,
+    Execution, ExecutionId, ExecutionStatus, JobId, NewSession, Session, SessionError, SessionId,
+    Usage,
 };
 use mino_core::store::{Claim, Reclaimed};
 use mino_core::{Error, ErrorKind, Result};
@@ -149,22 +149,16 @@ async fn claim_from(
     let mut claims = Vec::with_capacity(rows.len());
     for row in rows {
         let job = row.job.into_model()?;
-        let session = Session {
-            id: SessionId(row.session_id),
-            job_id: job.id,
-            execution_id: Some(execution.id),
-            attempt: job.attempts,
-            worker_id: worker.to_owned(),
-            status: SessionStatus::Running,
-            started_at: row.session_started_at,
-            finished_at: None,
-            log: Vec::new(),
-            extraction: None,
-            error: None,
-            screenshot: None,
-            final_url: None,
-            usage: Usage::default(),
-        };
+        let session = Session::started(
+            SessionId(row.session_id),
+            NewSession {
+                job_id: job.id,
+                execution_id: Some(execution.id),
+                attempt: job.attempts,
+                worker_id: worker.to_owned(),
+            },
+            row.session_started_at,
+        );
         claims.push(Claim {
             job,
             execution: execution.clone(),

@@ -9,7 +9,7 @@ use super::row::{
 };
 use super::{artifacts, jobs, page};
 use mino_core::model::{
-    ExecutionId, JobId, NewSession, Session, SessionId, SessionOutcome, SessionStatus, Usage,
+    ExecutionId, JobId, NewSession, Session, SessionId, SessionOutcome, SessionStatus,
 };
 use mino_core::store::{Page, PageRequest};
 use mino_core::{Error, Result};
@@ -71,22 +71,7 @@ pub(crate) fn create(conn: &Connection, new: NewSession) -> Result<Session> {
             return Err(Error::not_found("execution", execution));
         }
     }
-    let session = Session {
-        id: SessionId::new(),
-        job_id: new.job_id,
-        execution_id: new.execution_id,
-        attempt: new.attempt,
-        worker_id: new.worker_id,
-        status: SessionStatus::Running,
-        started_at: now(),
-        finished_at: None,
-        log: Vec::new(),
-        extraction: None,
-        error: None,
-        screenshot: None,
-        final_url: None,
-        usage: Usage::default(),
-    };
+    let session = Session::started(SessionId::new(), new, now());
     let (log, usage) = (json(&session.log)?, json(&session.usage)?);
     conn.prepare_cached(&format!(
         "INSERT INTO sessions ({COLUMNS}) \
@@ -126,14 +111,7 @@ pub(crate) fn finish(conn: &Connection, id: SessionId, outcome: SessionOutcome) 
     if let Some(screenshot) = outcome.screenshot {
         artifacts::ensure_exists(conn, screenshot)?;
     }
-    session.status = outcome.status;
-    session.finished_at = Some(now());
-    session.log = outcome.log;
-    session.extraction = outcome.extraction;
-    session.error = outcome.error;
-    session.screenshot = outcome.screenshot;
-    session.final_url = outcome.final_url;
-    session.usage = outcome.usage;
+    session.finish(outcome, now());
     let (log, extraction, error, usage) = (
         json(&session.log)?,
         opt_json(session.extraction.as_ref())?,
